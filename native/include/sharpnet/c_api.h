@@ -119,21 +119,33 @@ SN_API sn_status sn_library_version(SN_OUT SN_STATIC const char** version);
 
 /** Element types, numbered as MXNet's dtype flags (also used in its files). */
 typedef enum sn_dtype {
+  /** 32-bit IEEE float, the default. */
   SN_DTYPE_FLOAT32 = 0,
+  /** 64-bit IEEE float. */
   SN_DTYPE_FLOAT64 = 1,
+  /** 16-bit IEEE float, stored as such and computed in float32 on CPU. */
   SN_DTYPE_FLOAT16 = 2,
+  /** Unsigned 8-bit integer. */
   SN_DTYPE_UINT8 = 3,
+  /** Signed 32-bit integer. */
   SN_DTYPE_INT32 = 4,
+  /** Signed 8-bit integer. */
   SN_DTYPE_INT8 = 5,
+  /** Signed 64-bit integer. */
   SN_DTYPE_INT64 = 6,
+  /** Boolean, one byte holding 0 or 1. */
   SN_DTYPE_BOOL = 7,
+  /** bfloat16: the upper half of a float32. */
   SN_DTYPE_BFLOAT16 = 12
 } sn_dtype;
 
 /** Device types, numbered as MXNet's device type codes. */
 typedef enum sn_device_type {
+  /** A CPU device: cpu(0), cpu(1), ... are distinct devices with their own queues. */
   SN_DEVICE_CPU = 1,
+  /** An NVIDIA GPU (CUDA builds only). */
   SN_DEVICE_GPU = 2,
+  /** Page-locked host memory for fast GPU copies. */
   SN_DEVICE_CPU_PINNED = 3
 } sn_device_type;
 
@@ -153,7 +165,7 @@ SN_API sn_status sn_runtime_has_feature(const char* name, SN_OUT uint8_t* availa
 
 /**
  * One line per fact about this build and machine: version, compiler, flags,
- * oneDNN version, the CPU code path chosen at run time, thread settings.
+ * oneDNN version, the CPU code path chosen at run time, cores.
  * Static: valid for the life of the process.
  */
 SN_API sn_status sn_runtime_build_info(SN_OUT SN_STATIC const char** info);

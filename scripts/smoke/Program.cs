@@ -1,0 +1,34 @@
+// The package smoke test's program (scripts/package-smoke.sh copies it into a fresh console app).
+using Sharpnet;
+
+Console.WriteLine($"Sharpnet {SharpnetLibrary.Version} (managed {SharpnetLibrary.ManagedVersion}), ABI {SharpnetLibrary.AbiVersion}");
+Check(SharpnetLibrary.HasFeature("DNNL"), "the native library reports oneDNN");
+Engine.IntraOpThreads = 1;
+Check(Engine.IntraOpThreads == 1, "engine settings reach the native library");
+Engine.IntraOpThreads = 0;
+Check(Context.Default.ToString() == "cpu(0)", "the default context is cpu(0)");
+Check(Context.NumGpus() == 0, "a CPU runtime sees no GPU");
+try
+{
+    SharpnetLibrary.HasFeature("nope");
+    Check(false, "an unknown feature throws");
+}
+catch (SharpnetException e) when (e.ErrorCode == ErrorCode.NotFound)
+{
+}
+
+// The native files must come from the package, not from the system's /usr/lib.
+string[] maps = File.ReadAllLines("/proc/self/maps");
+foreach (string lib in new[] { "libsharpnet.so", "libdnnl.so.2", "libgomp.so.1" })
+{
+    string? path = maps.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Last())
+                       .FirstOrDefault(p => p.EndsWith("/" + lib));
+    Check(path is not null && path.Contains("/runtimes/linux-x64/native/"), $"{lib} is loaded from the package (got {path ?? "nothing"})");
+}
+Console.WriteLine("smoke test passed");
+
+static void Check(bool ok, string what)
+{
+    if (!ok) throw new InvalidOperationException("smoke test failed: " + what);
+    Console.WriteLine("ok: " + what);
+}
