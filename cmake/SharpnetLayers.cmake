@@ -4,6 +4,13 @@
 # adding an op touches only its own files. Files named *_avx512.cc get the
 # AVX-512 flags (Note [ISA baseline]); *.cu files join only in CUDA builds.
 # Every layer's objects are collected in SHARPNET_LAYERS for the final libraries.
+#
+# Note [Compile time]
+# scripts/build-times.sh lists the slowest translation units. Measured on the
+# 2-core CI class: including oneDNN's dnnl.hpp costs ~0.8 s per TU at -O3, so
+# op families that use it get target_precompile_headers(<oneapi/dnnl/dnnl.hpp>)
+# once they hold more than a handful of such TUs; kernels are instantiated only
+# for the dtypes each op lists (Note [Explicit dtype tables]).
 function(sharpnet_add_layer name)
   cmake_parse_arguments(L "" "" "DEPENDS;LIBS" ${ARGN})
   set(dir "${PROJECT_SOURCE_DIR}/native/src/${name}")
