@@ -33,7 +33,9 @@ target_compile_options(sharpnet_compile_options INTERFACE
   ${SHARPNET_ISA_BASELINE_FLAGS}
   -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
   $<$<BOOL:${SHARPNET_WERROR}>:-Werror>
-  -fno-math-errno)
+  -fno-math-errno
+  # GCC 12 reports -Wrestrict inside libstdc++'s std::string operator+ at -O3 (GCC bug 105329, fixed in 13).
+  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>)
 target_link_options(sharpnet_compile_options INTERFACE -Wl,--as-needed)
 
 if(SHARPNET_SANITIZE)

@@ -1,0 +1,96 @@
+// Engine internals shared by the threaded and naive engines.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace sn {
+
+struct OprBlock;
+
+// Note [Poisoning]
+// An exception inside an op marks the variables it writes with that
+// exception. An op reading a poisoned variable is skipped (unless it is
+// no_skip) and passes the poison on to what it writes, so everything
+// downstream is skipped too. Waiting on a poisoned variable rethrows its
+// exception every time, until an op that reads nothing poisoned writes the
+// variable successfully, which clears it. wait_all reports only errors raised
+// by ops themselves ("new" errors), the first one since the previous
+// wait_all, once. Nothing is ever readable as uninitialised memory, and
+// nothing aborts.
+
+class EngineVar {
+ public:
+  struct Entry {
+    OprBlock* block;
+    bool write;
+  };
+
+  std::mutex mutex;
+  // invariant: entries wait here only while they cannot be granted; the head
+  // is granted as soon as the running set allows (reads together, writes alone).
+  std::deque<Entry> queue;
+  int running_reads = 0;
+  bool running_write = false;
+  bool deleted = false;  // a delete was pushed: no further pushes may name this var
+  std::exception_ptr poison;
+  std::atomic<uint64_t> version{0};
+
+  std::exception_ptr read_poison() {
+    std::lock_guard lock(mutex);
+    return poison;
+  }
+};
+
+// An op's function and its deduplicated variables.
+class EngineOpr {
+ public:
+  AsyncFn fn;
+  std::vector<VarHandle> reads;        // read-only vars
+  std::vector<VarHandle> writes;       // written vars
+  std::vector<uint8_t> write_is_read;  // per write: also read (its poison skips the op)
+  PushOptions options;
+  bool temporary = true;    // made for one push, freed when it completes
+  bool run_inline = false;  // tiny internal ops (frees, notifications) run where they become ready
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> delete_requested{false};
+
+  // Bulk: the sub-ops run in order inside this one engine op (Note [Bulking]).
+  struct SubOp {
+    SyncFn fn;
+    std::vector<VarHandle> reads;
+    std::vector<VarHandle> writes;
+    std::vector<uint8_t> write_is_read;
+    const char* name;
+  };
+  std::vector<SubOp> bulk;
+
+  void set_vars(std::span<const VarHandle> r, std::span<const VarHandle> w);
+};
+
+// Splits (reads, writes) into unique read-only vars and unique written vars.
+void dedupe_vars(std::span<const VarHandle> reads, std::span<const VarHandle> writes, std::vector<VarHandle>& out_reads,
+                 std::vector<VarHandle>& out_writes, std::vector<uint8_t>& out_write_is_read);
+
+// Runs an op's function with the exception barrier; returns its error.
+std::exception_ptr run_sync(const SyncFn& fn, const RunContext& ctx) noexcept;
+
+// Grants OnComplete access to the engine's completion hook.
+class EngineImplAccess {
+ public:
+  static OnComplete make(void (*fn)(void*, std::exception_ptr) noexcept, void* block) {
+    OnComplete c;
+    c.fn_ = fn;
+    c.block_ = block;
+    return c;
+  }
+};
+
+std::unique_ptr<Engine> make_threaded_engine(const EngineConfig& config);
+std::unique_ptr<Engine> make_naive_engine(const EngineConfig& config);
+
+}  // namespace sn

@@ -1,0 +1,638 @@
+// The threaded engine: per-variable read/write queues and per-device worker pools.
+#include <pthread.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <queue>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include "core/error.h"
+#include "core/logging.h"
+#include "core/threading.h"
+#include "engine/engine_impl.h"
+
+namespace sn {
+
+// One push of an op, in flight.
+struct OprBlock {
+  EngineOpr* opr;
+  void* engine;  // the ThreadedEngine that owns it
+  Device device;
+  int priority;
+  uint64_t seq;
+  std::atomic<int> wait{0};  // vars not yet granted, plus one while registering
+  std::atomic<bool> completed{false};
+  // One reference for the running function, one for the completion: the op's
+  // function object must outlive a completion signalled from inside it.
+  std::atomic<int> refs{2};
+};
+
+namespace {
+
+class ThreadedEngine;
+thread_local const ThreadedEngine* t_worker_of = nullptr;  // set on this engine's worker threads
+
+// Ready ops of one pool, highest priority first, then push order.
+class WorkerPool {
+ public:
+  WorkerPool(std::string name, int threads, std::function<void(OprBlock*)> run) : run_(std::move(run)) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this, thread_name = str(name, i)] { loop(thread_name); });
+    }
+  }
+  ~WorkerPool() { stop(); }
+
+  // Notifies under the lock: once the op can complete, the pool may be torn
+  // down, and this thread must not touch it after unlocking.
+  void enqueue(OprBlock* block) {
+    std::lock_guard lock(mutex_);
+    queue_.push(block);
+    cv_.notify_one();
+  }
+
+  // Lets the queue drain, then joins the threads.
+  void stop() noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+
+ private:
+  struct Order {
+    bool operator()(const OprBlock* a, const OprBlock* b) const {
+      return a->priority != b->priority ? a->priority < b->priority : a->seq > b->seq;
+    }
+  };
+
+  void loop(const std::string& name) {
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    while (true) {
+      OprBlock* block = nullptr;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping and drained
+        block = queue_.top();
+        queue_.pop();
+      }
+      run_(block);  // never throws: the engine's execute is the exception barrier
+    }
+  }
+
+  std::function<void(OprBlock*)> run_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::priority_queue<OprBlock*, std::vector<OprBlock*>, Order> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+struct DevicePools {
+  std::unique_ptr<WorkerPool> compute;
+  std::unique_ptr<WorkerPool> copy;
+};
+
+// Note [Bulking]
+// Between bulk_begin and bulk_end, ops a thread pushes with FnProperty::kNormal
+// on one device are gathered and pushed as one engine op (every max_ops ops,
+// on a device change, and before any wait or delete from that thread), so a
+// run of tiny ops pays the engine's bookkeeping once. The combined op reads
+// the union of what they read and writes the union of what they write; it
+// runs the ops in order and keeps poisoning exact per op: an op whose inputs
+// (from outside or from an earlier op of the bulk) are poisoned is skipped.
+struct BulkState {
+  const ThreadedEngine* engine = nullptr;
+  int depth = 0;
+  int max_ops = 0;
+  Device device;
+  std::vector<EngineOpr::SubOp> ops;
+};
+thread_local BulkState t_bulk;
+
+class ThreadedEngine final : public Engine {
+ public:
+  explicit ThreadedEngine(const EngineConfig& config) : config_(config), max_pending_(config.max_pending_ops) {}
+
+  ~ThreadedEngine() override { shutdown(); }
+
+  EngineKind kind() const noexcept override { return EngineKind::kThreaded; }
+
+  VarHandle new_var() override {
+    check_running("new_var");
+    return new EngineVar;
+  }
+
+  uint64_t var_version(VarHandle var) const noexcept override { return var->version.load(std::memory_order_relaxed); }
+
+  void delete_var(VarHandle var, SyncFn on_delete, Device device) noexcept override {
+    if (var == nullptr) return;
+    flush_bulk_if_mine();
+    if (stopped_.load()) {  // after shutdown nothing is pending: free at once
+      if (on_delete) report_delete_error(run_sync(on_delete, RunContext{device, 1}));
+      delete var;
+      return;
+    }
+    try {
+      auto* opr = new EngineOpr;
+      opr->fn = [on_delete = std::move(on_delete)](const RunContext& ctx, OnComplete done) {
+        if (on_delete) report_delete_error(run_sync(on_delete, ctx));
+        done();
+      };
+      opr->writes = {var};
+      opr->write_is_read = {0};
+      opr->options.property = FnProperty::kDeleteVar;
+      opr->options.internal = true;
+      opr->options.no_skip = true;
+      opr->options.name = "delete_var";
+      opr->run_inline = true;
+      {
+        std::lock_guard lock(var->mutex);
+        var->deleted = true;
+      }
+      push_block(opr, device, 0, /*deleting=*/true);
+    } catch (...) {
+      log_noexcept_failure("delete_var");
+    }
+  }
+
+  void push(SyncFn fn, const Device& device, std::span<const VarHandle> reads, std::span<const VarHandle> writes,
+            const PushOptions& options) override {
+    check_running(options.name);
+    check_device_available(device, options.name);
+    if (t_bulk.depth > 0 && t_bulk.engine == this && options.property == FnProperty::kNormal && !options.no_skip &&
+        !options.internal) {
+      add_to_bulk(std::move(fn), device, reads, writes, options.name);
+      return;
+    }
+    auto opr = std::make_unique<EngineOpr>();
+    opr->fn = [fn = std::move(fn)](const RunContext& ctx, OnComplete done) {
+      fn(ctx);  // an exception reaches execute(), which completes the op with it
+      done();
+    };
+    opr->set_vars(reads, writes);
+    opr->options = options;
+    flush_bulk_if_mine();
+    push_block(opr.release(), device, options.priority, false);
+  }
+
+  void push_async(AsyncFn fn, const Device& device, std::span<const VarHandle> reads, std::span<const VarHandle> writes,
+                  const PushOptions& options) override {
+    check_running(options.name);
+    check_device_available(device, options.name);
+    auto opr = std::make_unique<EngineOpr>();
+    opr->fn = std::move(fn);
+    opr->set_vars(reads, writes);
+    opr->options = options;
+    flush_bulk_if_mine();
+    push_block(opr.release(), device, options.priority, false);
+  }
+
+  OprHandle new_operator(AsyncFn fn, std::span<const VarHandle> reads, std::span<const VarHandle> writes,
+                         const PushOptions& options) override {
+    auto opr = std::make_unique<EngineOpr>();
+    opr->fn = std::move(fn);
+    opr->set_vars(reads, writes);
+    opr->options = options;
+    opr->temporary = false;
+    return opr.release();
+  }
+
+  void push_operator(OprHandle op, const Device& device, int priority) override {
+    check_running(op->options.name);
+    check_device_available(device, op->options.name);
+    SN_INTERNAL_ASSERT(!op->delete_requested.load(), "push_operator after delete_operator");
+    flush_bulk_if_mine();
+    push_block(op, device, priority, false);
+  }
+
+  void delete_operator(OprHandle op) noexcept override {
+    if (op == nullptr) return;
+    op->delete_requested.store(true);
+    if (op->in_flight.load() == 0) maybe_free_operator(op);
+  }
+
+  void wait_for_var(VarHandle var) override {
+    check_not_worker("wait_for_var");
+    std::exception_ptr poison = wait_readable(var);
+    if (poison) std::rethrow_exception(poison);
+  }
+
+  void wait_all() override {
+    check_not_worker("wait_all");
+    flush_bulk_if_mine();
+    {
+      std::unique_lock lock(pending_mutex_);
+      pending_cv_.wait(lock, [&] { return pending_ == 0; });
+    }
+    std::exception_ptr error;
+    {
+      std::lock_guard lock(error_mutex_);
+      error = std::exchange(first_new_error_, nullptr);
+    }
+    if (error) std::rethrow_exception(error);
+  }
+
+  void notify_when_readable(VarHandle var, std::function<void(std::exception_ptr)> callback) override {
+    check_running("notify_when_readable");
+    flush_bulk_if_mine();
+    auto* opr = new EngineOpr;
+    opr->fn = [var, callback = std::move(callback)](const RunContext&, OnComplete done) {
+      try {
+        callback(var->read_poison());
+      } catch (...) {
+        log_noexcept_failure("a notify_when_readable callback");
+      }
+      done();
+    };
+    opr->reads = {var};
+    opr->options.no_skip = true;
+    opr->options.internal = true;
+    opr->options.name = "notify_when_readable";
+    opr->run_inline = true;
+    push_block(opr, Device::cpu(), 0, false);
+  }
+
+  void bulk_begin(int max_ops) override {
+    SN_CHECK(max_ops >= 1, "bulk_begin: argument 'max_ops' expects a count >= 1, got ", max_ops);
+    if (t_bulk.depth > 0 && t_bulk.engine != this) flush_bulk();  // another engine's bulk on this thread
+    if (t_bulk.depth == 0) t_bulk.max_ops = max_ops;
+    t_bulk.engine = this;
+    ++t_bulk.depth;
+  }
+
+  void bulk_end() override {
+    if (t_bulk.engine != this || t_bulk.depth == 0) return;
+    if (--t_bulk.depth == 0) flush_bulk();
+  }
+
+  int64_t pending_ops() const noexcept override {
+    std::lock_guard lock(pending_mutex_);
+    return pending_;
+  }
+
+  void set_max_pending_ops(int64_t max_pending) override {
+    SN_CHECK(max_pending >= 1, "set_max_pending_ops: argument 'max_pending' expects a count >= 1, got ", max_pending);
+    std::lock_guard lock(pending_mutex_);
+    max_pending_ = max_pending;
+    backpressure_cv_.notify_all();
+  }
+
+  void shutdown() noexcept override {
+    if (stopped_.exchange(true)) return;
+    {
+      std::unique_lock lock(pending_mutex_);
+      pending_cv_.wait(lock, [&] { return pending_ == 0; });
+    }
+    std::unordered_map<Device, DevicePools> pools;
+    {
+      std::lock_guard lock(pools_mutex_);
+      pools.swap(pools_);
+    }
+    for (auto& [device, p] : pools) {
+      p.compute->stop();
+      p.copy->stop();
+    }
+    std::lock_guard lock(pending_mutex_);
+    backpressure_cv_.notify_all();
+  }
+
+ private:
+  void check_running(const char* what) const {
+    SN_CHECK_WITH_CODE_(kInvalidState, !stopped_.load(), what, ": the engine has been shut down");
+  }
+
+  void check_not_worker(const char* what) const {
+    SN_CHECK_WITH_CODE_(kInvalidState, t_worker_of != this, what,
+                        ": called from inside an engine operation, where waiting would deadlock");
+  }
+
+  static void report_delete_error(std::exception_ptr error) noexcept {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      SN_LOG(kError, "freeing an engine variable failed: ", e.what());
+    } catch (...) {
+      SN_LOG(kError, "freeing an engine variable failed with an unknown exception");
+    }
+  }
+
+  static void log_noexcept_failure(const char* what) noexcept {
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      SN_LOG(kCritical, what, " failed: ", e.what());
+    } catch (...) {
+      SN_LOG(kCritical, what, " failed with an unknown exception");
+    }
+  }
+
+  // --- pushing ---------------------------------------------------------------
+
+  void push_block(EngineOpr* opr, const Device& device, int priority, bool deleting) {
+    const bool user = !opr->options.internal && opr->options.property != FnProperty::kDeleteVar;
+    {
+      std::unique_lock lock(pending_mutex_);
+      // Back-pressure (user pushes only, never on a worker: it would deadlock).
+      if (user && t_worker_of != this) {
+        backpressure_cv_.wait(lock, [&] { return pending_user_ < max_pending_ || stopped_.load(); });
+      }
+      ++pending_;
+      if (user) ++pending_user_;
+    }
+    auto* block = new OprBlock;
+    block->opr = opr;
+    block->engine = this;
+    block->device = device;
+    block->priority = priority;
+    block->seq = seq_.fetch_add(1, std::memory_order_relaxed);
+    block->wait.store(static_cast<int>(opr->reads.size() + opr->writes.size()) + 1);
+    opr->in_flight.fetch_add(1);
+    std::vector<OprBlock*> ready;
+    for (VarHandle v : opr->reads) append(v, block, false, ready);
+    for (VarHandle v : opr->writes) append(v, block, true, ready, deleting);
+    if (block->wait.fetch_sub(1) == 1) ready.push_back(block);
+    dispatch(ready);
+  }
+
+  // invariant: a granted entry is counted in running_reads/running_write, a
+  // waiting one sits in queue; grants only ever decrement a block's wait.
+  void append(VarHandle v, OprBlock* block, bool write, std::vector<OprBlock*>& ready, bool deleting = false) {
+    bool granted = false;
+    {
+      std::lock_guard lock(v->mutex);
+      SN_INTERNAL_ASSERT(deleting || !v->deleted, "op '", block->opr->options.name,
+                         "' uses an engine variable that was deleted");
+      if (write) {
+        v->version.fetch_add(1, std::memory_order_relaxed);
+        granted = v->queue.empty() && !v->running_write && v->running_reads == 0;
+        if (granted) v->running_write = true;
+      } else {
+        granted = v->queue.empty() && !v->running_write;
+        if (granted) ++v->running_reads;
+      }
+      if (!granted) v->queue.push_back({block, write});
+    }
+    if (granted && block->wait.fetch_sub(1) == 1) ready.push_back(block);
+  }
+
+  // Grants the head of v's queue as far as the running set allows (v locked).
+  static void grant_head(VarHandle v, std::vector<OprBlock*>& ready) {
+    while (!v->queue.empty()) {
+      EngineVar::Entry e = v->queue.front();
+      if (e.write) {
+        if (v->running_write || v->running_reads > 0) return;
+        v->running_write = true;
+        v->queue.pop_front();
+        if (e.block->wait.fetch_sub(1) == 1) ready.push_back(e.block);
+        return;
+      }
+      if (v->running_write) return;
+      ++v->running_reads;
+      v->queue.pop_front();
+      if (e.block->wait.fetch_sub(1) == 1) ready.push_back(e.block);
+    }
+  }
+
+  void dispatch(std::vector<OprBlock*>& ready) {
+    for (OprBlock* block : ready) {
+      if (block->opr->run_inline) {
+        execute(block);
+        continue;
+      }
+      DevicePools& pools = pools_for(block->device);
+      (block->opr->options.property == FnProperty::kNormal ? pools.compute : pools.copy)->enqueue(block);
+    }
+    ready.clear();
+  }
+
+  DevicePools& pools_for(const Device& device) {
+    std::lock_guard lock(pools_mutex_);
+    auto it = pools_.find(device);
+    if (it != pools_.end()) return it->second;
+    DevicePools& p = pools_[device];
+    std::string base = str(device_type_name(device.type).substr(0, 3), device.id);
+    p.compute = std::make_unique<WorkerPool>(base + "-comp", config_.cpu_compute_workers,
+                                             [this](OprBlock* b) { run_on_worker(b, true); });
+    p.copy = std::make_unique<WorkerPool>(base + "-copy", config_.cpu_copy_workers,
+                                          [this](OprBlock* b) { run_on_worker(b, false); });
+    return p;
+  }
+
+  // --- running ---------------------------------------------------------------
+
+  void run_on_worker(OprBlock* block, bool compute) noexcept {
+    t_worker_of = this;
+    int busy = busy_workers_.fetch_add(1) + 1;
+    execute(block, compute ? std::max(1, intra_op_threads() / busy) : 1);
+    busy_workers_.fetch_sub(1);
+  }
+
+  void execute(OprBlock* block, int num_threads = 1) noexcept {
+    EngineOpr* opr = block->opr;
+    RunContext ctx{block->device, num_threads};
+    if (!opr->bulk.empty()) {
+      run_bulk(block, ctx);
+    } else if (std::exception_ptr inherited = opr->options.no_skip ? nullptr : first_poisoned_input(*opr)) {
+      finish(block, inherited, /*new_error=*/false);
+    } else {
+      try {
+        opr->fn(ctx, EngineImplAccess::make(&ThreadedEngine::async_done_trampoline, block));
+      } catch (...) {
+        finish(block, std::current_exception(), /*new_error=*/true);
+      }
+    }
+    release_block(block);
+  }
+
+  // Drops one of the block's two references; the last frees the block and its op.
+  static void release_block(OprBlock* block) noexcept {
+    if (block->refs.fetch_sub(1) != 1) return;
+    EngineOpr* opr = block->opr;
+    delete block;
+    if (opr->temporary) {
+      delete opr;
+    } else if (opr->in_flight.fetch_sub(1) == 1 && opr->delete_requested.load()) {
+      maybe_free_operator(opr);
+    }
+  }
+
+  static void async_done_trampoline(void* b, std::exception_ptr error) noexcept {
+    auto* block = static_cast<OprBlock*>(b);
+    bool failed = error != nullptr;
+    static_cast<ThreadedEngine*>(block->engine)->finish(block, std::move(error), failed);
+  }
+
+  static std::exception_ptr first_poisoned_input(const EngineOpr& opr) {
+    for (VarHandle v : opr.reads)
+      if (auto p = v->read_poison()) return p;
+    for (size_t i = 0; i < opr.writes.size(); ++i)
+      if (opr.write_is_read[i])
+        if (auto p = opr.writes[i]->read_poison()) return p;
+    return nullptr;
+  }
+
+  void run_bulk(OprBlock* block, const RunContext& ctx) noexcept {
+    EngineOpr* opr = block->opr;
+    // Poison as seen by the ops of the bulk: starts from the vars', follows the ops in order.
+    std::unordered_map<VarHandle, std::exception_ptr> poison;
+    for (VarHandle v : opr->reads) poison[v] = v->read_poison();
+    for (VarHandle v : opr->writes) poison[v] = v->read_poison();
+    std::exception_ptr first_error;
+    for (const auto& op : opr->bulk) {
+      std::exception_ptr inherited;
+      for (VarHandle v : op.reads)
+        if (!inherited && poison[v]) inherited = poison[v];
+      for (size_t i = 0; i < op.writes.size() && !inherited; ++i)
+        if (op.write_is_read[i] && poison[op.writes[i]]) inherited = poison[op.writes[i]];
+      std::exception_ptr result = inherited ? inherited : run_sync(op.fn, ctx);
+      if (result && !inherited && !first_error) first_error = result;
+      for (VarHandle v : op.writes) poison[v] = result;
+    }
+    std::vector<std::exception_ptr> write_poison;
+    write_poison.reserve(opr->writes.size());
+    for (VarHandle v : opr->writes) write_poison.push_back(poison[v]);
+    finish(block, first_error, first_error != nullptr, &write_poison);
+  }
+
+  // Completes a block: releases its vars (setting or clearing their poison),
+  // records a new error, frees the block. Exactly once per block.
+  void finish(OprBlock* block, std::exception_ptr error, bool new_error,
+              const std::vector<std::exception_ptr>* write_poison = nullptr) noexcept {
+    if (block->completed.exchange(true)) {
+      SN_LOG(kCritical, "engine op '", block->opr->options.name, "' completed twice; the second completion is ignored");
+      return;
+    }
+    EngineOpr* opr = block->opr;
+    std::vector<OprBlock*> ready;
+    try {
+      for (VarHandle v : opr->reads) {
+        std::lock_guard lock(v->mutex);
+        if (--v->running_reads == 0) grant_head(v, ready);
+      }
+      for (size_t i = 0; i < opr->writes.size(); ++i) {
+        VarHandle v = opr->writes[i];
+        bool free_var = false;
+        {
+          std::lock_guard lock(v->mutex);
+          v->running_write = false;
+          v->poison = write_poison ? (*write_poison)[i] : error;
+          free_var = v->deleted && opr->options.property == FnProperty::kDeleteVar;
+          if (!free_var) grant_head(v, ready);
+        }
+        if (free_var) delete v;
+      }
+      if (new_error && error) {
+        std::lock_guard lock(error_mutex_);
+        if (!first_new_error_) first_new_error_ = error;
+      }
+    } catch (...) {
+      log_noexcept_failure("completing an engine op");
+    }
+    const bool user = !opr->options.internal && opr->options.property != FnProperty::kDeleteVar;
+    release_block(block);
+    try {
+      dispatch(ready);
+    } catch (...) {
+      log_noexcept_failure("dispatching ready engine ops");
+    }
+    // Last touch of the engine, under the lock: a waiter may destroy it right after.
+    std::lock_guard lock(pending_mutex_);
+    --pending_;
+    if (user) --pending_user_;
+    pending_cv_.notify_all();
+    backpressure_cv_.notify_one();
+  }
+
+  static void maybe_free_operator(EngineOpr* opr) noexcept {
+    if (opr->in_flight.load() == 0 && opr->delete_requested.exchange(false)) delete opr;
+  }
+
+  std::exception_ptr wait_readable(VarHandle var) {
+    struct Waiter {
+      std::mutex mutex;
+      std::condition_variable cv;
+      bool done = false;
+      std::exception_ptr poison;
+    };
+    auto waiter = std::make_shared<Waiter>();
+    notify_when_readable(var, [waiter](std::exception_ptr poison) {
+      std::lock_guard lock(waiter->mutex);
+      waiter->poison = std::move(poison);
+      waiter->done = true;
+      waiter->cv.notify_all();
+    });
+    std::unique_lock lock(waiter->mutex);
+    waiter->cv.wait(lock, [&] { return waiter->done; });
+    return waiter->poison;
+  }
+
+  // --- bulking ---------------------------------------------------------------
+
+  void add_to_bulk(SyncFn fn, const Device& device, std::span<const VarHandle> reads, std::span<const VarHandle> writes,
+                   const char* name) {
+    if (!t_bulk.ops.empty() && t_bulk.device != device) flush_bulk();
+    t_bulk.device = device;
+    EngineOpr::SubOp op;
+    op.fn = std::move(fn);
+    op.name = name;
+    dedupe_vars(reads, writes, op.reads, op.writes, op.write_is_read);
+    t_bulk.ops.push_back(std::move(op));
+    if (static_cast<int>(t_bulk.ops.size()) >= t_bulk.max_ops) flush_bulk();
+  }
+
+  void flush_bulk_if_mine() {
+    if (t_bulk.engine == this && !t_bulk.ops.empty()) flush_bulk();
+  }
+
+  void flush_bulk() {
+    if (t_bulk.ops.empty()) return;
+    auto opr = std::make_unique<EngineOpr>();
+    std::vector<VarHandle> reads, writes;
+    for (const auto& op : t_bulk.ops) {
+      reads.insert(reads.end(), op.reads.begin(), op.reads.end());
+      writes.insert(writes.end(), op.writes.begin(), op.writes.end());
+      for (size_t i = 0; i < op.writes.size(); ++i)
+        if (op.write_is_read[i]) reads.push_back(op.writes[i]);
+    }
+    opr->set_vars(reads, writes);
+    opr->options.name = "bulk";
+    opr->options.no_skip = true;  // run_bulk applies poisoning per op
+    opr->bulk = std::move(t_bulk.ops);
+    t_bulk.ops.clear();
+    push_block(opr.release(), t_bulk.device, 0, false);
+  }
+
+  const EngineConfig config_;
+  std::atomic<bool> stopped_{false};
+  std::atomic<uint64_t> seq_{0};
+  std::atomic<int> busy_workers_{0};
+
+  mutable std::mutex pending_mutex_;
+  std::condition_variable pending_cv_;
+  std::condition_variable backpressure_cv_;
+  int64_t pending_ = 0;
+  int64_t pending_user_ = 0;
+  int64_t max_pending_;
+
+  std::mutex error_mutex_;
+  std::exception_ptr first_new_error_;
+
+  std::mutex pools_mutex_;
+  std::unordered_map<Device, DevicePools> pools_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_threaded_engine(const EngineConfig& config) {
+  return std::make_unique<ThreadedEngine>(config);
+}
+
+}  // namespace sn
