@@ -68,7 +68,7 @@ extern "C" {
 /** The ABI version of this header: a binding requires the same major and at least its minor. */
 enum {
   SN_ABI_VERSION_MAJOR = 1,
-  SN_ABI_VERSION_MINOR = 0
+  SN_ABI_VERSION_MINOR = 1
 };
 
 /** Status of every call. Values are stable and only ever appended. */
@@ -215,6 +215,140 @@ SN_API sn_status sn_log_set_level(sn_log_level level);
 
 /** The minimum level logged. */
 SN_API sn_status sn_log_get_level(SN_OUT sn_log_level* level);
+
+/* ------------------------------------------------------------------------ */
+/* Engine (ABI 1.1)                                                          */
+/* ------------------------------------------------------------------------ */
+
+/** Engine implementations. */
+typedef enum sn_engine_kind {
+  /** Ops run asynchronously on per-device worker threads (the default). */
+  SN_ENGINE_THREADED = 0,
+  /** Every op runs synchronously inside the call that pushes it (debugging). */
+  SN_ENGINE_NAIVE = 1
+} sn_engine_kind;
+
+/**
+ * Chooses the engine (default threaded, or $SHARPNET_ENGINE). Only before the
+ * engine starts (the first operation starts it); later it fails with SN_ERR_INVALID_STATE.
+ */
+SN_API sn_status sn_engine_set_kind(sn_engine_kind kind);
+
+/** The engine kind in use, or that will be used when it starts. */
+SN_API sn_status sn_engine_get_kind(SN_OUT sn_engine_kind* kind);
+
+/**
+ * Sets the worker threads of each CPU device: compute (kernels; default 1, so one
+ * operator at a time uses all intra-op threads) and copy/IO (default 1). Only
+ * before the engine starts.
+ */
+SN_API sn_status sn_engine_set_cpu_workers(int32_t compute, int32_t copy);
+
+/** The worker threads of each CPU device. */
+SN_API sn_status sn_engine_get_cpu_workers(SN_OUT int32_t* compute, SN_OUT int32_t* copy);
+
+/**
+ * Bounds the operations pushed but not yet finished (default 65536): a push
+ * beyond it waits. Frees never wait. Takes effect at once.
+ */
+SN_API sn_status sn_engine_set_max_pending_ops(int64_t max_pending);
+
+/** Operations pushed and not yet finished. */
+SN_API sn_status sn_engine_pending_ops(SN_OUT int64_t* count);
+
+/**
+ * Waits for every operation pushed so far. Fails with the first error an operation
+ * raised since the previous sn_engine_wait_all (reported once).
+ */
+SN_API sn_status sn_engine_wait_all(void);
+
+/**
+ * Waits for pending operations, then stops the engine's threads. Afterwards
+ * operations fail with SN_ERR_INVALID_STATE; frees still work. Idempotent.
+ */
+SN_API sn_status sn_runtime_shutdown(void);
+
+/** An engine variable: a unit of dependency for work the binding pushes. */
+typedef struct sn_engine_var* sn_engine_var_t;
+
+/** Creates an engine variable. The caller frees it with sn_engine_var_free. */
+SN_API sn_status sn_engine_var_create(SN_OUT SN_CALLER_FREES(sn_engine_var_free) sn_engine_var_t* var);
+
+/**
+ * Frees a variable once the operations pushed on it so far finish. Never blocks;
+ * accepts NULL; callable from any thread.
+ */
+SN_API sn_status sn_engine_var_free(sn_engine_var_t var);
+
+/**
+ * Waits until the writes pushed so far on the variable finish. Fails with the error
+ * that poisoned it, every time, until a successful write clears it.
+ */
+SN_API sn_status sn_engine_wait_for_var(sn_engine_var_t var);
+
+/**
+ * Receives an outcome: SN_OK, or the error (status and message) of a poisoned input.
+ * Called on an engine thread; it must not block or call back into Sharpnet. The
+ * message is borrowed: valid during the call.
+ */
+typedef void (*sn_engine_callback)(void* user_data, sn_status status, const char* message);
+
+/**
+ * Calls the callback once the writes pushed so far on the variable finish, with the
+ * variable's poison or SN_OK (an asynchronous wait). It may run before this returns.
+ */
+SN_API sn_status sn_engine_notify_when_readable(sn_engine_var_t var, sn_engine_callback callback,
+                                                SN_NULLABLE void* user_data);
+
+/**
+ * Runs the binding's work for an operation pushed with sn_engine_push_async.
+ * With status SN_OK the work must run and finish by calling sn_engine_complete
+ * with `completion`, from any thread, exactly once. With another status an input
+ * is poisoned: the work must not run, sn_engine_complete must not be called (the
+ * engine passes the poison on), and only user_data is to be released.
+ */
+typedef void (*sn_engine_async_fn)(void* user_data, void* completion, sn_status status, const char* message);
+
+/**
+ * Pushes an operation that reads and writes the given variables; `fn` is called on an
+ * engine thread once they allow, and the operation completes when the binding calls
+ * sn_engine_complete. Returns at once. `name` names the operation in errors (copied).
+ */
+SN_API sn_status sn_engine_push_async(sn_engine_async_fn fn, SN_NULLABLE void* user_data,
+                                      const sn_engine_var_t* reads, SN_LENGTH_OF(reads) int32_t num_reads,
+                                      const sn_engine_var_t* writes, SN_LENGTH_OF(writes) int32_t num_writes,
+                                      sn_device_type device_type, int32_t device_id, int32_t priority,
+                                      const char* name);
+
+/**
+ * Completes an operation pushed with sn_engine_push_async. A status other than SN_OK
+ * poisons the variables it writes with `message`. Consumes `completion`.
+ */
+SN_API sn_status sn_engine_complete(void* completion, sn_status status, SN_NULLABLE const char* message);
+
+/* ------------------------------------------------------------------------ */
+/* Storage (ABI 1.1)                                                         */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Memory statistics of a device's pool, in bytes: in use by arrays, cached for reuse,
+ * the peak in use, and the limit (0: none). All CPU devices share one pool.
+ */
+SN_API sn_status sn_storage_get_stats(sn_device_type device_type, int32_t device_id, SN_OUT int64_t* in_use,
+                                      SN_OUT int64_t* cached, SN_OUT int64_t* peak, SN_OUT int64_t* limit);
+
+/** Returns the memory cached in a device's pool to the system. */
+SN_API sn_status sn_storage_release_all(sn_device_type device_type, int32_t device_id);
+
+/** Restarts the peak statistic from the memory in use now. */
+SN_API sn_status sn_storage_reset_peak(sn_device_type device_type, int32_t device_id);
+
+/**
+ * Limits what a device's pool holds (in use plus cached), in bytes; 0 removes the limit.
+ * An allocation past it releases the cache and retries once, then fails with
+ * SN_ERR_OUT_OF_MEMORY instead of meeting the system's OOM killer.
+ */
+SN_API sn_status sn_storage_set_memory_limit(sn_device_type device_type, int32_t device_id, int64_t bytes);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -10,30 +10,37 @@
 
 namespace sn {
 
-void OnComplete::done(std::exception_ptr error) const noexcept {
-  if (fn_ != nullptr) fn_(block_, std::move(error));
+void OnComplete::done(std::exception_ptr error, bool is_new) const noexcept {
+  if (fn_ != nullptr) fn_(block_, std::move(error), is_new);
 }
 
-void dedupe_vars(std::span<const VarHandle> reads, std::span<const VarHandle> writes, std::vector<VarHandle>& out_reads,
-                 std::vector<VarHandle>& out_writes, std::vector<uint8_t>& out_write_is_read) {
+std::exception_ptr first_poisoned_input(const EngineOpr& opr) {
+  for (VarHandle v : opr.reads)
+    if (auto p = v->read_poison()) return p;
+  for (size_t i = 0; i < opr.writes.size(); ++i)
+    if (opr.write_is_read[i])
+      if (auto p = opr.writes[i]->read_poison()) return p;
+  return nullptr;
+}
+
+void dedupe_vars(std::span<const VarHandle> reads, std::span<const VarHandle> writes, VarList& out_reads,
+                 VarList& out_writes, FlagList& out_write_is_read) {
   out_writes.assign(writes.begin(), writes.end());
   std::sort(out_writes.begin(), out_writes.end());
-  out_writes.erase(std::unique(out_writes.begin(), out_writes.end()), out_writes.end());
-  std::vector<VarHandle> r(reads.begin(), reads.end());
-  std::sort(r.begin(), r.end());
-  r.erase(std::unique(r.begin(), r.end()), r.end());
+  out_writes.erase_tail(std::unique(out_writes.begin(), out_writes.end()));
   out_reads.clear();
-  out_write_is_read.assign(out_writes.size(), 0);
-  for (VarHandle v : r) {
+  out_write_is_read.clear();
+  out_write_is_read.resize(out_writes.size(), 0);
+  for (VarHandle v : out_writes) SN_INTERNAL_ASSERT(v != nullptr, "a null engine variable was pushed");
+  for (VarHandle v : reads) {
     SN_INTERNAL_ASSERT(v != nullptr, "a null engine variable was pushed");
     auto it = std::lower_bound(out_writes.begin(), out_writes.end(), v);
     if (it != out_writes.end() && *it == v) {
       out_write_is_read[static_cast<size_t>(it - out_writes.begin())] = 1;
-    } else {
+    } else if (std::find(out_reads.begin(), out_reads.end(), v) == out_reads.end()) {
       out_reads.push_back(v);
     }
   }
-  for (VarHandle v : out_writes) SN_INTERNAL_ASSERT(v != nullptr, "a null engine variable was pushed");
 }
 
 void EngineOpr::set_vars(std::span<const VarHandle> r, std::span<const VarHandle> w) {

@@ -41,19 +41,25 @@ struct RunContext {
   Device device;
   // Threads this op may use for its own parallelism (Note [Thread budget]).
   int num_threads = 1;
+  // For no_skip ops: the poison of the first poisoned input, or null.
+  std::exception_ptr input_poison;
 };
 
 // Completes an asynchronous op. Call exactly once, from any thread.
 class OnComplete {
  public:
   OnComplete() = default;
-  void operator()() const noexcept { done(nullptr); }
-  void operator()(std::exception_ptr error) const noexcept { done(std::move(error)); }
+  // Success: the written vars' poison is cleared.
+  void operator()() const noexcept { done(nullptr, true); }
+  // Failure: the written vars are poisoned with `error`, a new error for wait_all.
+  void operator()(std::exception_ptr error) const noexcept { done(std::move(error), true); }
+  // Skipped for a poisoned input (no_skip ops): the poison passes on; not a new error.
+  void skip(std::exception_ptr inherited) const noexcept { done(std::move(inherited), false); }
 
  private:
   friend class EngineImplAccess;
-  void done(std::exception_ptr error) const noexcept;
-  void (*fn_)(void* block, std::exception_ptr error) noexcept = nullptr;
+  void done(std::exception_ptr error, bool is_new) const noexcept;
+  void (*fn_)(void* block, std::exception_ptr error, bool is_new) noexcept = nullptr;
   void* block_ = nullptr;
 };
 

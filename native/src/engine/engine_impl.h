@@ -6,6 +6,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/small_vector.h"
 #include "engine/engine.h"
 
 namespace sn {
@@ -46,15 +47,18 @@ class EngineVar {
   }
 };
 
+using VarList = SmallVector<VarHandle, 4>;
+using FlagList = SmallVector<uint8_t, 4>;
+
 // An op's function and its deduplicated variables.
 class EngineOpr {
  public:
-  AsyncFn fn;
-  std::vector<VarHandle> reads;        // read-only vars
-  std::vector<VarHandle> writes;       // written vars
-  std::vector<uint8_t> write_is_read;  // per write: also read (its poison skips the op)
+  SyncFn sync_fn;  // set for push(): completes when it returns
+  AsyncFn fn;      // set for push_async()/operators: completes through OnComplete
+  VarList reads;        // read-only vars
+  VarList writes;       // written vars
+  FlagList write_is_read;  // per write: also read (its poison skips the op)
   PushOptions options;
-  bool temporary = true;    // made for one push, freed when it completes
   bool run_inline = false;  // tiny internal ops (frees, notifications) run where they become ready
   std::atomic<int> in_flight{0};
   std::atomic<bool> delete_requested{false};
@@ -62,9 +66,9 @@ class EngineOpr {
   // Bulk: the sub-ops run in order inside this one engine op (Note [Bulking]).
   struct SubOp {
     SyncFn fn;
-    std::vector<VarHandle> reads;
-    std::vector<VarHandle> writes;
-    std::vector<uint8_t> write_is_read;
+    VarList reads;
+    VarList writes;
+    FlagList write_is_read;
     const char* name;
   };
   std::vector<SubOp> bulk;
@@ -73,16 +77,19 @@ class EngineOpr {
 };
 
 // Splits (reads, writes) into unique read-only vars and unique written vars.
-void dedupe_vars(std::span<const VarHandle> reads, std::span<const VarHandle> writes, std::vector<VarHandle>& out_reads,
-                 std::vector<VarHandle>& out_writes, std::vector<uint8_t>& out_write_is_read);
+void dedupe_vars(std::span<const VarHandle> reads, std::span<const VarHandle> writes, VarList& out_reads,
+                 VarList& out_writes, FlagList& out_write_is_read);
 
 // Runs an op's function with the exception barrier; returns its error.
 std::exception_ptr run_sync(const SyncFn& fn, const RunContext& ctx) noexcept;
 
+// The poison of the first poisoned input of `opr` (reads, then read-writes), or null.
+std::exception_ptr first_poisoned_input(const EngineOpr& opr);
+
 // Grants OnComplete access to the engine's completion hook.
 class EngineImplAccess {
  public:
-  static OnComplete make(void (*fn)(void*, std::exception_ptr) noexcept, void* block) {
+  static OnComplete make(void (*fn)(void*, std::exception_ptr, bool) noexcept, void* block) {
     OnComplete c;
     c.fn_ = fn;
     c.block_ = block;

@@ -60,7 +60,6 @@ class NaiveEngine final : public Engine {
     opr->fn = std::move(fn);
     opr->set_vars(reads, writes);
     opr->options = options;
-    opr->temporary = false;
     return opr.release();
   }
 
@@ -120,39 +119,35 @@ class NaiveEngine final : public Engine {
 
   // Runs an op to completion (an async op may complete on another thread).
   void run(EngineOpr& opr, const Device& device) {
-    std::exception_ptr inherited;
-    if (!opr.options.no_skip) {
-      for (VarHandle v : opr.reads)
-        if (!inherited) inherited = v->read_poison();
-      for (size_t i = 0; i < opr.writes.size() && !inherited; ++i)
-        if (opr.write_is_read[i]) inherited = opr.writes[i]->read_poison();
-    }
+    std::exception_ptr inherited = first_poisoned_input(opr);
     for (VarHandle v : opr.writes) v->version.fetch_add(1, std::memory_order_relaxed);
     std::exception_ptr result = inherited;
-    if (!inherited) {
+    if (!inherited || opr.options.no_skip) {
       struct Done {
         std::mutex mutex;
         std::condition_variable cv;
         bool done = false;
+        bool is_new = false;
         std::exception_ptr error;
       } done;
-      auto on_complete = [](void* d, std::exception_ptr error) noexcept {
+      auto on_complete = [](void* d, std::exception_ptr error, bool is_new) noexcept {
         auto* state = static_cast<Done*>(d);
         std::lock_guard lock(state->mutex);
         if (state->done) return;
         state->error = std::move(error);
+        state->is_new = is_new;
         state->done = true;
         state->cv.notify_all();
       };
       try {
-        opr.fn(RunContext{device, intra_threads()}, EngineImplAccess::make(on_complete, &done));
+        opr.fn(RunContext{device, intra_threads(), inherited}, EngineImplAccess::make(on_complete, &done));
       } catch (...) {
-        on_complete(&done, std::current_exception());
+        on_complete(&done, std::current_exception(), true);
       }
       std::unique_lock lock(done.mutex);
       done.cv.wait(lock, [&] { return done.done; });
       result = done.error;
-      if (result) {
+      if (result && done.is_new) {
         std::lock_guard elock(error_mutex_);
         if (!first_new_error_) first_new_error_ = result;
       }

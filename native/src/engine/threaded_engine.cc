@@ -2,6 +2,8 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <condition_variable>
 #include <queue>
 #include <thread>
@@ -15,9 +17,11 @@
 
 namespace sn {
 
-// One push of an op, in flight.
+// One push of an op, in flight. A one-off push carries its op inline (one
+// allocation per push); a pre-built operator's pushes point at the shared op.
 struct OprBlock {
   EngineOpr* opr;
+  EngineOpr own;
   void* engine;  // the ThreadedEngine that owns it
   Device device;
   int priority;
@@ -34,6 +38,36 @@ namespace {
 class ThreadedEngine;
 thread_local const ThreadedEngine* t_worker_of = nullptr;  // set on this engine's worker threads
 
+using ReadyList = SmallVector<OprBlock*, 8>;
+
+// Note [Spinning before sleeping]
+// Waking a sleeping thread costs tens of microseconds on a virtual machine
+// (the idle vCPU must be rescheduled), paid twice per push -> wait (worker,
+// then waiter). So a worker that just ran an op, and a thread that waits,
+// spin for a short while before sleeping, and a condition is signalled only
+// when someone sleeps on it. The spin is bounded in time (kSpinFor), so idle
+// workers do not take cores from a busy operator's OpenMP threads for long.
+constexpr auto kSpinFor = std::chrono::microseconds(50);
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Spins until pred() holds or kSpinFor passes; returns pred().
+template <class Pred>
+bool spin_until(Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + kSpinFor;
+  for (int i = 1;; ++i) {
+    if (pred()) return true;
+    cpu_relax();
+    if ((i & 63) == 0 && std::chrono::steady_clock::now() > deadline) return pred();
+  }
+}
+
 // Ready ops of one pool, highest priority first, then push order.
 class WorkerPool {
  public:
@@ -49,7 +83,8 @@ class WorkerPool {
   void enqueue(OprBlock* block) {
     std::lock_guard lock(mutex_);
     queue_.push(block);
-    cv_.notify_one();
+    queued_.fetch_add(1, std::memory_order_release);
+    if (sleepers_ > 0) cv_.notify_one();
   }
 
   // Lets the queue drain, then joins the threads.
@@ -58,8 +93,9 @@ class WorkerPool {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
       stopping_ = true;
+      stopping_flag_.store(true);
+      cv_.notify_all();
     }
-    cv_.notify_all();
     for (auto& t : threads_)
       if (t.joinable()) t.join();
   }
@@ -74,13 +110,22 @@ class WorkerPool {
   void loop(const std::string& name) {
     pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
     while (true) {
+      spin_until([&] { return queued_.load(std::memory_order_acquire) > 0 || stopping_flag_.load(); });
       OprBlock* block = nullptr;
       {
         std::unique_lock lock(mutex_);
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping and drained
+        if (queue_.empty() && !stopping_) {
+          ++sleepers_;
+          cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+          --sleepers_;
+        }
+        if (queue_.empty()) {
+          stopping_flag_.store(true);
+          return;  // stopping and drained
+        }
         block = queue_.top();
         queue_.pop();
+        queued_.fetch_sub(1, std::memory_order_relaxed);
       }
       run_(block);  // never throws: the engine's execute is the exception barrier
     }
@@ -90,7 +135,10 @@ class WorkerPool {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::priority_queue<OprBlock*, std::vector<OprBlock*>, Order> queue_;
+  std::atomic<int> queued_{0};  // queue_.size(), readable without the lock while spinning
+  int sleepers_ = 0;
   bool stopping_ = false;
+  std::atomic<bool> stopping_flag_{false};
   std::vector<std::thread> threads_;
 };
 
@@ -140,10 +188,10 @@ class ThreadedEngine final : public Engine {
       return;
     }
     try {
-      auto* opr = new EngineOpr;
-      opr->fn = [on_delete = std::move(on_delete)](const RunContext& ctx, OnComplete done) {
+      OprBlock* block = new_block();
+      EngineOpr* opr = block->opr;
+      opr->sync_fn = [on_delete = std::move(on_delete)](const RunContext& ctx) {
         if (on_delete) report_delete_error(run_sync(on_delete, ctx));
-        done();
       };
       opr->writes = {var};
       opr->write_is_read = {0};
@@ -156,7 +204,7 @@ class ThreadedEngine final : public Engine {
         std::lock_guard lock(var->mutex);
         var->deleted = true;
       }
-      push_block(opr, device, 0, /*deleting=*/true);
+      push_block(block, device, 0, /*deleting=*/true);
     } catch (...) {
       log_noexcept_failure("delete_var");
     }
@@ -171,27 +219,24 @@ class ThreadedEngine final : public Engine {
       add_to_bulk(std::move(fn), device, reads, writes, options.name);
       return;
     }
-    auto opr = std::make_unique<EngineOpr>();
-    opr->fn = [fn = std::move(fn)](const RunContext& ctx, OnComplete done) {
-      fn(ctx);  // an exception reaches execute(), which completes the op with it
-      done();
-    };
-    opr->set_vars(reads, writes);
-    opr->options = options;
     flush_bulk_if_mine();
-    push_block(opr.release(), device, options.priority, false);
+    OprBlock* block = new_block();
+    block->opr->sync_fn = std::move(fn);
+    block->opr->set_vars(reads, writes);
+    block->opr->options = options;
+    push_block(block, device, options.priority, false);
   }
 
   void push_async(AsyncFn fn, const Device& device, std::span<const VarHandle> reads, std::span<const VarHandle> writes,
                   const PushOptions& options) override {
     check_running(options.name);
     check_device_available(device, options.name);
-    auto opr = std::make_unique<EngineOpr>();
-    opr->fn = std::move(fn);
-    opr->set_vars(reads, writes);
-    opr->options = options;
     flush_bulk_if_mine();
-    push_block(opr.release(), device, options.priority, false);
+    OprBlock* block = new_block();
+    block->opr->fn = std::move(fn);
+    block->opr->set_vars(reads, writes);
+    block->opr->options = options;
+    push_block(block, device, options.priority, false);
   }
 
   OprHandle new_operator(AsyncFn fn, std::span<const VarHandle> reads, std::span<const VarHandle> writes,
@@ -200,7 +245,6 @@ class ThreadedEngine final : public Engine {
     opr->fn = std::move(fn);
     opr->set_vars(reads, writes);
     opr->options = options;
-    opr->temporary = false;
     return opr.release();
   }
 
@@ -209,7 +253,10 @@ class ThreadedEngine final : public Engine {
     check_device_available(device, op->options.name);
     SN_INTERNAL_ASSERT(!op->delete_requested.load(), "push_operator after delete_operator");
     flush_bulk_if_mine();
-    push_block(op, device, priority, false);
+    OprBlock* block = new OprBlock;
+    block->opr = op;
+    op->in_flight.fetch_add(1);
+    push_block(block, device, priority, false);
   }
 
   void delete_operator(OprHandle op) noexcept override {
@@ -227,10 +274,7 @@ class ThreadedEngine final : public Engine {
   void wait_all() override {
     check_not_worker("wait_all");
     flush_bulk_if_mine();
-    {
-      std::unique_lock lock(pending_mutex_);
-      pending_cv_.wait(lock, [&] { return pending_ == 0; });
-    }
+    wait_until([&] { return pending_.load() == 0; });
     std::exception_ptr error;
     {
       std::lock_guard lock(error_mutex_);
@@ -242,21 +286,21 @@ class ThreadedEngine final : public Engine {
   void notify_when_readable(VarHandle var, std::function<void(std::exception_ptr)> callback) override {
     check_running("notify_when_readable");
     flush_bulk_if_mine();
-    auto* opr = new EngineOpr;
-    opr->fn = [var, callback = std::move(callback)](const RunContext&, OnComplete done) {
+    OprBlock* block = new_block();
+    EngineOpr* opr = block->opr;
+    opr->sync_fn = [callback = std::move(callback)](const RunContext& ctx) {
       try {
-        callback(var->read_poison());
+        callback(ctx.input_poison);
       } catch (...) {
         log_noexcept_failure("a notify_when_readable callback");
       }
-      done();
     };
     opr->reads = {var};
     opr->options.no_skip = true;
     opr->options.internal = true;
     opr->options.name = "notify_when_readable";
     opr->run_inline = true;
-    push_block(opr, Device::cpu(), 0, false);
+    push_block(block, Device::cpu(), 0, false);
   }
 
   void bulk_begin(int max_ops) override {
@@ -272,24 +316,19 @@ class ThreadedEngine final : public Engine {
     if (--t_bulk.depth == 0) flush_bulk();
   }
 
-  int64_t pending_ops() const noexcept override {
-    std::lock_guard lock(pending_mutex_);
-    return pending_;
-  }
+  int64_t pending_ops() const noexcept override { return pending_.load(); }
 
   void set_max_pending_ops(int64_t max_pending) override {
     SN_CHECK(max_pending >= 1, "set_max_pending_ops: argument 'max_pending' expects a count >= 1, got ", max_pending);
-    std::lock_guard lock(pending_mutex_);
-    max_pending_ = max_pending;
-    backpressure_cv_.notify_all();
+    max_pending_.store(max_pending);
+    std::lock_guard lock(wait_mutex_);
+    wait_cv_.notify_all();
   }
 
   void shutdown() noexcept override {
     if (stopped_.exchange(true)) return;
-    {
-      std::unique_lock lock(pending_mutex_);
-      pending_cv_.wait(lock, [&] { return pending_ == 0; });
-    }
+    wait_until([&] { return pending_.load() == 0; });
+    while (finishing_.load() != 0) std::this_thread::yield();  // completions still leaving
     std::unordered_map<Device, DevicePools> pools;
     {
       std::lock_guard lock(pools_mutex_);
@@ -299,8 +338,9 @@ class ThreadedEngine final : public Engine {
       p.compute->stop();
       p.copy->stop();
     }
-    std::lock_guard lock(pending_mutex_);
-    backpressure_cv_.notify_all();
+    for (auto& slot : cpu_pools_) slot.store(nullptr);
+    std::lock_guard lock(wait_mutex_);
+    wait_cv_.notify_all();
   }
 
  private:
@@ -336,26 +376,41 @@ class ThreadedEngine final : public Engine {
 
   // --- pushing ---------------------------------------------------------------
 
-  void push_block(EngineOpr* opr, const Device& device, int priority, bool deleting) {
-    const bool user = !opr->options.internal && opr->options.property != FnProperty::kDeleteVar;
-    {
-      std::unique_lock lock(pending_mutex_);
-      // Back-pressure (user pushes only, never on a worker: it would deadlock).
-      if (user && t_worker_of != this) {
-        backpressure_cv_.wait(lock, [&] { return pending_user_ < max_pending_ || stopped_.load(); });
-      }
-      ++pending_;
-      if (user) ++pending_user_;
-    }
+  static OprBlock* new_block() {
     auto* block = new OprBlock;
-    block->opr = opr;
+    block->opr = &block->own;
+    return block;
+  }
+
+  // Blocks until pred() holds: spins first (Note [Spinning before sleeping]),
+  // then sleeps on wait_cv_, which finish() signals when someone waits.
+  template <class Pred>
+  void wait_until(Pred pred) {
+    if (spin_until(pred)) return;
+    waiters_.fetch_add(1);
+    {
+      std::unique_lock lock(wait_mutex_);
+      while (!pred()) wait_cv_.wait(lock);
+    }
+    waiters_.fetch_sub(1);
+  }
+
+  void push_block(OprBlock* block, const Device& device, int priority, bool deleting) {
+    EngineOpr* opr = block->opr;
+    const bool user = !opr->options.internal && opr->options.property != FnProperty::kDeleteVar;
+    // Back-pressure (user pushes only, never on a worker: it would deadlock). The bound is approximate
+    // under concurrent producers.
+    if (user && t_worker_of != this && pending_user_.load() >= max_pending_.load()) {
+      wait_until([&] { return pending_user_.load() < max_pending_.load() || stopped_.load(); });
+    }
+    pending_.fetch_add(1);
+    if (user) pending_user_.fetch_add(1);
     block->engine = this;
     block->device = device;
     block->priority = priority;
     block->seq = seq_.fetch_add(1, std::memory_order_relaxed);
     block->wait.store(static_cast<int>(opr->reads.size() + opr->writes.size()) + 1);
-    opr->in_flight.fetch_add(1);
-    std::vector<OprBlock*> ready;
+    ReadyList ready;
     for (VarHandle v : opr->reads) append(v, block, false, ready);
     for (VarHandle v : opr->writes) append(v, block, true, ready, deleting);
     if (block->wait.fetch_sub(1) == 1) ready.push_back(block);
@@ -364,7 +419,7 @@ class ThreadedEngine final : public Engine {
 
   // invariant: a granted entry is counted in running_reads/running_write, a
   // waiting one sits in queue; grants only ever decrement a block's wait.
-  void append(VarHandle v, OprBlock* block, bool write, std::vector<OprBlock*>& ready, bool deleting = false) {
+  void append(VarHandle v, OprBlock* block, bool write, ReadyList& ready, bool deleting = false) {
     bool granted = false;
     {
       std::lock_guard lock(v->mutex);
@@ -384,7 +439,7 @@ class ThreadedEngine final : public Engine {
   }
 
   // Grants the head of v's queue as far as the running set allows (v locked).
-  static void grant_head(VarHandle v, std::vector<OprBlock*>& ready) {
+  static void grant_head(VarHandle v, ReadyList& ready) {
     while (!v->queue.empty()) {
       EngineVar::Entry e = v->queue.front();
       if (e.write) {
@@ -401,7 +456,7 @@ class ThreadedEngine final : public Engine {
     }
   }
 
-  void dispatch(std::vector<OprBlock*>& ready) {
+  void dispatch(ReadyList& ready) {
     for (OprBlock* block : ready) {
       if (block->opr->run_inline) {
         execute(block);
@@ -414,15 +469,20 @@ class ThreadedEngine final : public Engine {
   }
 
   DevicePools& pools_for(const Device& device) {
+    const bool fast = device.type == DeviceType::kCPU && device.id < kFastCpuIds;
+    if (fast) {
+      if (DevicePools* p = cpu_pools_[static_cast<size_t>(device.id)].load(std::memory_order_acquire)) return *p;
+    }
     std::lock_guard lock(pools_mutex_);
     auto it = pools_.find(device);
     if (it != pools_.end()) return it->second;
-    DevicePools& p = pools_[device];
+    DevicePools& p = pools_[device];  // unordered_map values never move
     std::string base = str(device_type_name(device.type).substr(0, 3), device.id);
     p.compute = std::make_unique<WorkerPool>(base + "-comp", config_.cpu_compute_workers,
                                              [this](OprBlock* b) { run_on_worker(b, true); });
     p.copy = std::make_unique<WorkerPool>(base + "-copy", config_.cpu_copy_workers,
                                           [this](OprBlock* b) { run_on_worker(b, false); });
+    if (fast) cpu_pools_[static_cast<size_t>(device.id)].store(&p, std::memory_order_release);
     return p;
   }
 
@@ -438,11 +498,18 @@ class ThreadedEngine final : public Engine {
   void execute(OprBlock* block, int num_threads = 1) noexcept {
     EngineOpr* opr = block->opr;
     RunContext ctx{block->device, num_threads};
+    std::exception_ptr inherited = opr->bulk.empty() ? first_poisoned_input(*opr) : nullptr;
     if (!opr->bulk.empty()) {
       run_bulk(block, ctx);
-    } else if (std::exception_ptr inherited = opr->options.no_skip ? nullptr : first_poisoned_input(*opr)) {
+    } else if (inherited && !opr->options.no_skip) {
       finish(block, inherited, /*new_error=*/false);
+    } else if (opr->sync_fn) {
+      ctx.input_poison = std::move(inherited);
+      std::exception_ptr error = run_sync(opr->sync_fn, ctx);
+      bool failed = error != nullptr;
+      finish(block, std::move(error), failed);
     } else {
+      ctx.input_poison = std::move(inherited);
       try {
         opr->fn(ctx, EngineImplAccess::make(&ThreadedEngine::async_done_trampoline, block));
       } catch (...) {
@@ -455,28 +522,16 @@ class ThreadedEngine final : public Engine {
   // Drops one of the block's two references; the last frees the block and its op.
   static void release_block(OprBlock* block) noexcept {
     if (block->refs.fetch_sub(1) != 1) return;
-    EngineOpr* opr = block->opr;
+    EngineOpr* shared = block->opr == &block->own ? nullptr : block->opr;
     delete block;
-    if (opr->temporary) {
-      delete opr;
-    } else if (opr->in_flight.fetch_sub(1) == 1 && opr->delete_requested.load()) {
-      maybe_free_operator(opr);
+    if (shared != nullptr && shared->in_flight.fetch_sub(1) == 1 && shared->delete_requested.load()) {
+      maybe_free_operator(shared);
     }
   }
 
-  static void async_done_trampoline(void* b, std::exception_ptr error) noexcept {
+  static void async_done_trampoline(void* b, std::exception_ptr error, bool is_new) noexcept {
     auto* block = static_cast<OprBlock*>(b);
-    bool failed = error != nullptr;
-    static_cast<ThreadedEngine*>(block->engine)->finish(block, std::move(error), failed);
-  }
-
-  static std::exception_ptr first_poisoned_input(const EngineOpr& opr) {
-    for (VarHandle v : opr.reads)
-      if (auto p = v->read_poison()) return p;
-    for (size_t i = 0; i < opr.writes.size(); ++i)
-      if (opr.write_is_read[i])
-        if (auto p = opr.writes[i]->read_poison()) return p;
-    return nullptr;
+    static_cast<ThreadedEngine*>(block->engine)->finish(block, std::move(error), is_new);
   }
 
   void run_bulk(OprBlock* block, const RunContext& ctx) noexcept {
@@ -510,8 +565,9 @@ class ThreadedEngine final : public Engine {
       SN_LOG(kCritical, "engine op '", block->opr->options.name, "' completed twice; the second completion is ignored");
       return;
     }
+    finishing_.fetch_add(1);
     EngineOpr* opr = block->opr;
-    std::vector<OprBlock*> ready;
+    ReadyList ready;
     try {
       for (VarHandle v : opr->reads) {
         std::lock_guard lock(v->mutex);
@@ -543,12 +599,14 @@ class ThreadedEngine final : public Engine {
     } catch (...) {
       log_noexcept_failure("dispatching ready engine ops");
     }
-    // Last touch of the engine, under the lock: a waiter may destroy it right after.
-    std::lock_guard lock(pending_mutex_);
-    --pending_;
-    if (user) --pending_user_;
-    pending_cv_.notify_all();
-    backpressure_cv_.notify_one();
+    if (user) pending_user_.fetch_sub(1);
+    pending_.fetch_sub(1);
+    // A waiter registers before re-checking the counters; seeing it here means it needs the signal.
+    if (waiters_.load() > 0) {
+      std::lock_guard lock(wait_mutex_);
+      wait_cv_.notify_all();
+    }
+    finishing_.fetch_sub(1);  // the last touch of the engine: shutdown waits for it
   }
 
   static void maybe_free_operator(EngineOpr* opr) noexcept {
@@ -559,18 +617,23 @@ class ThreadedEngine final : public Engine {
     struct Waiter {
       std::mutex mutex;
       std::condition_variable cv;
-      bool done = false;
+      std::atomic<bool> done{false};
+      bool sleeping = false;
       std::exception_ptr poison;
     };
     auto waiter = std::make_shared<Waiter>();
     notify_when_readable(var, [waiter](std::exception_ptr poison) {
       std::lock_guard lock(waiter->mutex);
       waiter->poison = std::move(poison);
-      waiter->done = true;
-      waiter->cv.notify_all();
+      waiter->done.store(true, std::memory_order_release);
+      if (waiter->sleeping) waiter->cv.notify_all();
     });
-    std::unique_lock lock(waiter->mutex);
-    waiter->cv.wait(lock, [&] { return waiter->done; });
+    if (!spin_until([&] { return waiter->done.load(std::memory_order_acquire); })) {
+      std::unique_lock lock(waiter->mutex);
+      waiter->sleeping = true;
+      waiter->cv.wait(lock, [&] { return waiter->done.load(); });
+    }
+    std::lock_guard lock(waiter->mutex);
     return waiter->poison;
   }
 
@@ -594,20 +657,20 @@ class ThreadedEngine final : public Engine {
 
   void flush_bulk() {
     if (t_bulk.ops.empty()) return;
-    auto opr = std::make_unique<EngineOpr>();
-    std::vector<VarHandle> reads, writes;
+    std::vector<VarHandle> reads, writes;  // unions; set_vars dedupes them
     for (const auto& op : t_bulk.ops) {
       reads.insert(reads.end(), op.reads.begin(), op.reads.end());
       writes.insert(writes.end(), op.writes.begin(), op.writes.end());
       for (size_t i = 0; i < op.writes.size(); ++i)
         if (op.write_is_read[i]) reads.push_back(op.writes[i]);
     }
-    opr->set_vars(reads, writes);
-    opr->options.name = "bulk";
-    opr->options.no_skip = true;  // run_bulk applies poisoning per op
-    opr->bulk = std::move(t_bulk.ops);
+    OprBlock* block = new_block();
+    block->opr->set_vars(reads, writes);
+    block->opr->options.name = "bulk";
+    block->opr->options.no_skip = true;  // run_bulk applies poisoning per op
+    block->opr->bulk = std::move(t_bulk.ops);
     t_bulk.ops.clear();
-    push_block(opr.release(), t_bulk.device, 0, false);
+    push_block(block, t_bulk.device, 0, false);
   }
 
   const EngineConfig config_;
@@ -615,16 +678,19 @@ class ThreadedEngine final : public Engine {
   std::atomic<uint64_t> seq_{0};
   std::atomic<int> busy_workers_{0};
 
-  mutable std::mutex pending_mutex_;
-  std::condition_variable pending_cv_;
-  std::condition_variable backpressure_cv_;
-  int64_t pending_ = 0;
-  int64_t pending_user_ = 0;
-  int64_t max_pending_;
+  std::atomic<int64_t> pending_{0};       // pushed, not finished
+  std::atomic<int64_t> pending_user_{0};  // of which user pushes (back-pressure counts these)
+  std::atomic<int64_t> max_pending_;
+  std::atomic<int> waiters_{0};           // threads sleeping in wait_until
+  std::atomic<int> finishing_{0};         // finish() calls still touching the engine
+  std::mutex wait_mutex_;
+  std::condition_variable wait_cv_;
 
   std::mutex error_mutex_;
   std::exception_ptr first_new_error_;
 
+  static constexpr int kFastCpuIds = 64;
+  std::array<std::atomic<DevicePools*>, kFastCpuIds> cpu_pools_{};  // lock-free lookup of cpu(0..63)
   std::mutex pools_mutex_;
   std::unordered_map<Device, DevicePools> pools_;
 };

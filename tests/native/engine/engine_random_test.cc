@@ -43,12 +43,14 @@ std::vector<RandomOp> make_workload(uint32_t seed, int num_vars, int num_ops) {
 }
 
 // The value an op writes: depends on the op, its inputs and the old value, so any reordering shows.
-int64_t mix(int64_t h, int64_t v) { return (h ^ v) * 0x100000001b3LL + 0x9e3779b9LL; }
+int64_t mix(int64_t h, int64_t v) {
+  return static_cast<int64_t>((static_cast<uint64_t>(h) ^ static_cast<uint64_t>(v)) * 0x100000001b3ULL + 0x9e3779b9ULL);
+}
 
 int64_t op_result(size_t op_index, const RandomOp& op, const std::vector<int64_t>& values, int w) {
   int64_t h = static_cast<int64_t>(op_index) + 1;
   for (int r : op.reads) h = mix(h, values[static_cast<size_t>(r)]);
-  return mix(h, values[static_cast<size_t>(w)]) + w;
+  return mix(mix(h, values[static_cast<size_t>(w)]), w);
 }
 
 // Completes async ops from another thread, in the order they arrive.

@@ -48,11 +48,12 @@ std::string message_of(std::exception_ptr e) {
   }
 }
 
-class EngineTest : public ::testing::TestWithParam<EngineKind> {
+class EngineFixture : public ::testing::Test {
  protected:
+  virtual EngineKind kind() const = 0;
   void SetUp() override {
     EngineConfig config;
-    config.kind = GetParam();
+    config.kind = kind();
     config.cpu_compute_workers = 2;
     engine_ = Engine::create(config);
   }
@@ -65,10 +66,21 @@ class EngineTest : public ::testing::TestWithParam<EngineKind> {
     engine_.reset();
   }
   VarHandle var() { return vars_.emplace_back(engine_->new_var()); }
-  bool threaded() const { return GetParam() == EngineKind::kThreaded; }
 
   std::unique_ptr<Engine> engine_;
   std::vector<VarHandle> vars_;
+};
+
+// Both engines.
+class EngineTest : public EngineFixture, public ::testing::WithParamInterface<EngineKind> {
+ protected:
+  EngineKind kind() const override { return GetParam(); }
+};
+
+// The threaded engine alone (the naive one runs ops inline, one at a time).
+class ThreadedEngineTest : public EngineFixture {
+ protected:
+  EngineKind kind() const override { return EngineKind::kThreaded; }
 };
 
 TEST_P(EngineTest, WritesAndReadsRunInPushOrderPerVariable) {
@@ -101,8 +113,7 @@ TEST_P(EngineTest, ReadAfterWriteSeesTheValue) {
   EXPECT_EQ(y, 42);
 }
 
-TEST_P(EngineTest, ReadsRunConcurrently) {
-  if (!threaded()) GTEST_SKIP() << "the naive engine runs one op at a time";
+TEST_F(ThreadedEngineTest, ReadsRunConcurrently) {
   VarHandle a = var();
   std::atomic<int> inside{0}, max_inside{0};
   Gate gate;
@@ -236,8 +247,7 @@ TEST_P(EngineTest, BulkedOpsMatchUnbulkedAndKeepPoisonExact) {
   EXPECT_THROW(engine_->wait_all(), std::runtime_error);
 }
 
-TEST_P(EngineTest, WaitInsideAnOpIsAnErrorNotADeadlock) {
-  if (!threaded()) GTEST_SKIP() << "the naive engine runs ops on the caller's thread";
+TEST_F(ThreadedEngineTest, WaitInsideAnOpIsAnErrorNotADeadlock) {
   VarHandle a = var(), b = var();
   engine_->push([&](const RunContext&) { engine_->wait_for_var(b); }, Device::cpu(), {}, {&a, 1});
   try {
@@ -286,8 +296,7 @@ TEST_P(EngineTest, GpuWithoutCudaIsRejectedAtPush) {
   }
 }
 
-TEST_P(EngineTest, HigherPriorityRunsFirstAmongReadyOps) {
-  if (!threaded()) GTEST_SKIP() << "the naive engine runs ops as they are pushed";
+TEST(ThreadedEngine, HigherPriorityRunsFirstAmongReadyOps) {
   EngineConfig config;
   config.cpu_compute_workers = 1;
   auto engine = Engine::create(config);

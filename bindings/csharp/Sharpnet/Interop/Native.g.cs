@@ -99,6 +99,16 @@ namespace Sharpnet
         /// <summary>Page-locked host memory for fast GPU copies.</summary>
         CpuPinned = 3,
     }
+
+    /// <summary>Engine implementations.</summary>
+    public enum EngineKind : int
+    {
+        /// <summary>Ops run asynchronously on per-device worker threads (the default).</summary>
+        Threaded = 0,
+
+        /// <summary>Every op runs synchronously inside the call that pushes it (debugging).</summary>
+        Naive = 1,
+    }
 }
 
 namespace Sharpnet.Interop
@@ -115,6 +125,22 @@ namespace Sharpnet.Interop
         None = 6,
     }
 
+    /// <summary>
+    /// An engine variable: a unit of dependency for work the binding pushes.
+    /// Owns a sn_engine_var_t; releases it with sn_engine_var_free.
+    /// </summary>
+    internal sealed class EngineVarHandle : SafeHandle
+    {
+        public EngineVarHandle()
+            : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle() => Native.sn_engine_var_free(handle) == ErrorCode.Ok;
+    }
+
     internal static unsafe partial class Native
     {
         internal const string LibraryName = "sharpnet";
@@ -123,7 +149,7 @@ namespace Sharpnet.Interop
         internal const int AbiVersionMajor = 1;
 
         /// <summary>The ABI version of this header: a binding requires the same major and at least its minor.</summary>
-        internal const int AbiVersionMinor = 0;
+        internal const int AbiVersionMinor = 1;
 
         /// <summary>
         /// The message of the most recent failed call on this thread, or "" if none failed.
@@ -198,5 +224,134 @@ namespace Sharpnet.Interop
         /// <summary>The minimum level logged.</summary>
         [LibraryImport(LibraryName, EntryPoint = "sn_log_get_level")]
         internal static partial ErrorCode sn_log_get_level(out NativeLogLevel level);
+
+        /// <summary>
+        /// Chooses the engine (default threaded, or $SHARPNET_ENGINE). Only before the
+        /// engine starts (the first operation starts it); later it fails with SN_ERR_INVALID_STATE.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_set_kind")]
+        internal static partial ErrorCode sn_engine_set_kind(EngineKind kind);
+
+        /// <summary>The engine kind in use, or that will be used when it starts.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_get_kind")]
+        internal static partial ErrorCode sn_engine_get_kind(out EngineKind kind);
+
+        /// <summary>
+        /// Sets the worker threads of each CPU device: compute (kernels; default 1, so one
+        /// operator at a time uses all intra-op threads) and copy/IO (default 1). Only
+        /// before the engine starts.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_set_cpu_workers")]
+        internal static partial ErrorCode sn_engine_set_cpu_workers(int compute, int copy);
+
+        /// <summary>The worker threads of each CPU device.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_get_cpu_workers")]
+        internal static partial ErrorCode sn_engine_get_cpu_workers(out int compute, out int copy);
+
+        /// <summary>
+        /// Bounds the operations pushed but not yet finished (default 65536): a push
+        /// beyond it waits. Frees never wait. Takes effect at once.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_set_max_pending_ops")]
+        internal static partial ErrorCode sn_engine_set_max_pending_ops(long max_pending);
+
+        /// <summary>Operations pushed and not yet finished.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_pending_ops")]
+        internal static partial ErrorCode sn_engine_pending_ops(out long count);
+
+        /// <summary>
+        /// Waits for every operation pushed so far. Fails with the first error an operation
+        /// raised since the previous sn_engine_wait_all (reported once).
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_wait_all")]
+        internal static partial ErrorCode sn_engine_wait_all();
+
+        /// <summary>
+        /// Waits for pending operations, then stops the engine's threads. Afterwards
+        /// operations fail with SN_ERR_INVALID_STATE; frees still work. Idempotent.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_runtime_shutdown")]
+        internal static partial ErrorCode sn_runtime_shutdown();
+
+        /// <summary>Creates an engine variable. The caller frees it with sn_engine_var_free.</summary>
+        /// <param name="var">The caller frees it with sn_engine_var_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_var_create")]
+        internal static partial ErrorCode sn_engine_var_create(out EngineVarHandle var);
+
+        /// <summary>
+        /// Frees a variable once the operations pushed on it so far finish. Never blocks;
+        /// accepts NULL; callable from any thread.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_var_free")]
+        internal static partial ErrorCode sn_engine_var_free(nint var);
+
+        /// <summary>
+        /// Waits until the writes pushed so far on the variable finish. Fails with the error
+        /// that poisoned it, every time, until a successful write clears it.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_wait_for_var")]
+        internal static partial ErrorCode sn_engine_wait_for_var(EngineVarHandle var);
+
+        // sn_engine_callback: delegate* unmanaged<void*, ErrorCode, byte*, void>
+        // Receives an outcome: SN_OK, or the error (status and message) of a poisoned input.
+        // Called on an engine thread; it must not block or call back into Sharpnet. The
+        // message is borrowed: valid during the call.
+
+        /// <summary>
+        /// Calls the callback once the writes pushed so far on the variable finish, with the
+        /// variable's poison or SN_OK (an asynchronous wait). It may run before this returns.
+        /// </summary>
+        /// <param name="user_data">May be null.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_notify_when_readable")]
+        internal static partial ErrorCode sn_engine_notify_when_readable(EngineVarHandle var, delegate* unmanaged<void*, ErrorCode, byte*, void> callback, void* user_data);
+
+        // sn_engine_async_fn: delegate* unmanaged<void*, void*, ErrorCode, byte*, void>
+        // Runs the binding's work for an operation pushed with sn_engine_push_async.
+        // With status SN_OK the work must run and finish by calling sn_engine_complete
+        // with `completion`, from any thread, exactly once. With another status an input
+        // is poisoned: the work must not run, sn_engine_complete must not be called (the
+        // engine passes the poison on), and only user_data is to be released.
+
+        /// <summary>
+        /// Pushes an operation that reads and writes the given variables; `fn` is called on an
+        /// engine thread once they allow, and the operation completes when the binding calls
+        /// sn_engine_complete. Returns at once. `name` names the operation in errors (copied).
+        /// </summary>
+        /// <param name="user_data">May be null.</param>
+        /// <param name="num_reads">Number of elements of reads.</param>
+        /// <param name="num_writes">Number of elements of writes.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_push_async", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_engine_push_async(delegate* unmanaged<void*, void*, ErrorCode, byte*, void> fn, void* user_data, nint* reads, int num_reads, nint* writes, int num_writes, DeviceType device_type, int device_id, int priority, string name);
+
+        /// <summary>
+        /// Completes an operation pushed with sn_engine_push_async. A status other than SN_OK
+        /// poisons the variables it writes with `message`. Consumes `completion`.
+        /// </summary>
+        /// <param name="message">May be null.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_complete", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_engine_complete(void* completion, ErrorCode status, string? message);
+
+        /// <summary>
+        /// Memory statistics of a device's pool, in bytes: in use by arrays, cached for reuse,
+        /// the peak in use, and the limit (0: none). All CPU devices share one pool.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_storage_get_stats")]
+        internal static partial ErrorCode sn_storage_get_stats(DeviceType device_type, int device_id, out long in_use, out long cached, out long peak, out long limit);
+
+        /// <summary>Returns the memory cached in a device's pool to the system.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_storage_release_all")]
+        internal static partial ErrorCode sn_storage_release_all(DeviceType device_type, int device_id);
+
+        /// <summary>Restarts the peak statistic from the memory in use now.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_storage_reset_peak")]
+        internal static partial ErrorCode sn_storage_reset_peak(DeviceType device_type, int device_id);
+
+        /// <summary>
+        /// Limits what a device's pool holds (in use plus cached), in bytes; 0 removes the limit.
+        /// An allocation past it releases the cache and retries once, then fails with
+        /// SN_ERR_OUT_OF_MEMORY instead of meeting the system's OOM killer.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_storage_set_memory_limit")]
+        internal static partial ErrorCode sn_storage_set_memory_limit(DeviceType device_type, int device_id, long bytes);
     }
 }
