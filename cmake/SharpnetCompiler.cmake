@@ -40,7 +40,7 @@ target_link_options(sharpnet_compile_options INTERFACE -Wl,--as-needed)
 
 if(SHARPNET_SANITIZE)
   set(_san_flags -fsanitize=${SHARPNET_SANITIZE} -fno-omit-frame-pointer -g)
-  if(SHARPNET_SANITIZE STREQUAL "undefined")
+  if(SHARPNET_SANITIZE MATCHES "undefined")
     list(APPEND _san_flags -fno-sanitize-recover=all)
   endif()
   target_compile_options(sharpnet_compile_options INTERFACE ${_san_flags})

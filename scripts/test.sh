@@ -33,6 +33,13 @@ bad=$(grep -oE "[0-9]+ tests failed" "$ctest_log" | grep -oE "^[0-9]+" | tail -1
 [[ -n "$total" ]] || { total=1; bad=1; }
 count "native tests" $((total - ${bad:-0})) "${bad:-0}"
 
+if stage "sanitizers (asan+ubsan, tsan)" run_sanitizers; then
+  count "sanitizers" 1 0
+else
+  count "sanitizers" 0 1
+  tail -30 build/asan-ubsan/ctest.log build/tsan/engine_tests.log 2>/dev/null
+fi
+
 if stage "interop is fresh" scripts/regen-interop.sh --check; then count "interop freshness" 1 0; else count "interop freshness" 0 1; fi
 
 stage "managed build" dotnet build Sharpnet.Native.sln -c Release --nologo -v quiet -warnaserror || abort "managed build"

@@ -31,6 +31,19 @@ build_native() {
   ninja -C build/native
 }
 
+# Native tests under sanitizers: ASan+UBSan on every native test, ThreadSanitizer on the
+# engine-only binary (no OpenMP: libgomp is not instrumented). Separate build folders.
+run_sanitizers() {
+  cmake -S . -B build/asan-ubsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHARPNET_SANITIZE=address,undefined \
+    -DSHARPNET_BUILD_BENCHMARKS=OFF -DSHARPNET_WERROR=ON >/dev/null &&
+    ninja -C build/asan-ubsan >/dev/null &&
+    (cd build/asan-ubsan && ctest --timeout 300 -j2 --output-on-failure > ctest.log 2>&1) &&
+    cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHARPNET_SANITIZE=thread \
+      -DSHARPNET_BUILD_BENCHMARKS=OFF -DSHARPNET_WERROR=ON >/dev/null &&
+    ninja -C build/tsan sharpnet_engine_tests >/dev/null &&
+    TSAN_OPTIONS="halt_on_error=1" build/tsan/tests/native/sharpnet_engine_tests > build/tsan/engine_tests.log 2>&1
+}
+
 # Runs "$@" as a named stage and prints how long it took.
 STAGE_TIMES=()
 stage() {

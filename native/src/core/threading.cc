@@ -42,7 +42,6 @@ int cgroup_quota_cores() noexcept {
 }
 
 std::atomic<int> g_intra_op_threads{0};  // 0 = default
-std::atomic<uint64_t> g_generation{1};
 
 }  // namespace
 
@@ -64,10 +63,7 @@ void set_intra_op_threads(int num_threads) {
   SN_CHECK(num_threads >= 0, "set_intra_op_threads: argument 'num_threads' expects a count >= 0 (0 restores the "
            "default of ", num_cores(), "), got ", num_threads);
   g_intra_op_threads.store(num_threads);
-  g_generation.fetch_add(1);
   SN_LOG(kInfo, "intra-op threads set to ", intra_op_threads(), num_threads == 0 ? " (default)" : "");
 }
-
-uint64_t intra_op_generation() noexcept { return g_generation.load(std::memory_order_acquire); }
 
 }  // namespace sn

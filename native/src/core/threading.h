@@ -9,16 +9,14 @@ namespace sn {
 // quota (containers). Computed once.
 int num_cores() noexcept;
 
-// Note [Thread budget]
-// One operator may use intra_op_threads() threads (OpenMP, oneDNN). The
-// default is num_cores(): the engine runs one compute worker per CPU device
-// by default, so compute never oversubscribes the cores; the engine layer
-// documents how workers and this setting combine. Changing it bumps
-// intra_op_generation(), which workers compare to re-apply the setting to
-// their own OpenMP state (OpenMP's thread count is per calling thread).
+// The intra-op thread setting: one operator may use intra_op_threads()
+// threads (OpenMP, oneDNN); the default is num_cores(). How the engine's
+// workers share it is Note [Thread budget] in engine/engine.h. Each op applies
+// its share to its own thread's OpenMP state (OpenMP's thread count is per
+// calling thread): parallel_for takes it as an argument, and OmpThreadsScope
+// sets it around oneDNN calls.
 int intra_op_threads() noexcept;
 // 0 restores the default; negative values are an error.
 void set_intra_op_threads(int num_threads);
-uint64_t intra_op_generation() noexcept;
 
 }  // namespace sn

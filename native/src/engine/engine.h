@@ -36,11 +36,32 @@ struct PushOptions {
   const char* name = "op";  // static string, for errors and profiling
 };
 
+// Note [Devices and pools]
+// Every device has its own queues: a compute pool (kernels) and a copy/IO pool
+// (copies between devices, file IO), so copies overlap compute. cpu(0),
+// cpu(1), ... are distinct devices. A GPU device follows the same structure
+// with one CUDA stream per worker (compute streams, copy streams): the worker
+// binds its device and stream once, an op finds the stream in
+// RunContext::stream and enqueues kernels on it, and completes through
+// OnComplete when an event recorded on the stream fires, so no CPU thread
+// waits on a stream needlessly. Without CUDA a GPU device is rejected at push.
+//
+// Note [Thread budget] (see also core/threading.h)
+// By default each CPU device has one compute worker, and an op running on it
+// may use intra_op_threads() OpenMP/oneDNN threads (default: the cores this
+// process may use). When several workers run ops at once (several CPU devices,
+// or more compute workers), each op gets intra_op_threads() / busy workers,
+// so the process never asks for more threads than cores; copy/IO ops use one.
+// This is right on 2 cores (one op uses both) and on 64 (one big op uses all
+// 64; concurrent ops split them).
+
 // Passed to every op.
 struct RunContext {
   Device device;
   // Threads this op may use for its own parallelism (Note [Thread budget]).
   int num_threads = 1;
+  // The worker's CUDA stream for GPU ops (Note [Devices and pools]); null on CPU.
+  void* stream = nullptr;
   // For no_skip ops: the poison of the first poisoned input, or null.
   std::exception_ptr input_poison;
 };

@@ -140,7 +140,9 @@ class NaiveEngine final : public Engine {
         state->cv.notify_all();
       };
       try {
-        opr.fn(RunContext{device, intra_threads(), inherited}, EngineImplAccess::make(on_complete, &done));
+        RunContext ctx{device, intra_threads()};
+        ctx.input_poison = inherited;
+        opr.fn(ctx, EngineImplAccess::make(on_complete, &done));
       } catch (...) {
         on_complete(&done, std::current_exception(), true);
       }
