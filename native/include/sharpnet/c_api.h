@@ -68,7 +68,7 @@ extern "C" {
 /** The ABI version of this header: a binding requires the same major and at least its minor. */
 enum {
   SN_ABI_VERSION_MAJOR = 1,
-  SN_ABI_VERSION_MINOR = 1
+  SN_ABI_VERSION_MINOR = 2
 };
 
 /** Status of every call. Values are stable and only ever appended. */
@@ -349,6 +349,176 @@ SN_API sn_status sn_storage_reset_peak(sn_device_type device_type, int32_t devic
  * SN_ERR_OUT_OF_MEMORY instead of meeting the system's OOM killer.
  */
 SN_API sn_status sn_storage_set_memory_limit(sn_device_type device_type, int32_t device_id, int64_t bytes);
+
+/* ------------------------------------------------------------------------ */
+/* NDArray (ABI 1.2)                                                         */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * An n-dimensional array: a view on shared storage. Operations on arrays are
+ * asynchronous (pushed to the engine) unless documented as waiting.
+ */
+typedef struct sn_ndarray* sn_ndarray_t;
+
+/**
+ * Creates an array of a shape, dtype and device. Its storage is allocated when first used and
+ * its values are undefined until written. The caller frees it with sn_ndarray_free.
+ */
+SN_API sn_status sn_ndarray_create(const int64_t* shape, SN_LENGTH_OF(shape) int32_t ndim, sn_dtype dtype,
+                                   sn_device_type device_type, int32_t device_id,
+                                   SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* out);
+
+/** Frees an array handle (its storage goes when no view uses it). Never blocks; accepts NULL; any thread. */
+SN_API sn_status sn_ndarray_free(sn_ndarray_t array);
+
+/**
+ * The array's shape (into `shape`, which needs room for ndim dims; 32 always suffices), dtype and
+ * device. Never waits.
+ */
+SN_API sn_status sn_ndarray_get_info(sn_ndarray_t array, int64_t* shape, SN_LENGTH_OF(shape) int32_t capacity,
+                                     SN_OUT int32_t* ndim, SN_OUT sn_dtype* dtype, SN_OUT sn_device_type* device_type,
+                                     SN_OUT int32_t* device_id);
+
+/** Sets every element to `value`, converted to the array's dtype (float to integer saturates, NaN gives 0). */
+SN_API sn_status sn_ndarray_fill(sn_ndarray_t array, double value);
+
+/** Sets element i to start + (i / repeat) * step, converted to the array's dtype. */
+SN_API sn_status sn_ndarray_arange(sn_ndarray_t array, double start, double step, int64_t repeat);
+
+/**
+ * Copies `count` elements from host memory, holding elements of `data_dtype`, into the array from
+ * flat element `offset`, converting. Waits until done (the host memory is only read during the call).
+ */
+SN_API sn_status sn_ndarray_copy_from(sn_ndarray_t array, const void* data, sn_dtype data_dtype, int64_t offset,
+                                      int64_t count);
+
+/**
+ * Copies `count` elements from flat element `offset` of the array into host memory as `data_dtype`.
+ * Waits for pending writes; fails with the array's error if it is poisoned.
+ */
+SN_API sn_status sn_ndarray_copy_to(sn_ndarray_t array, void* data, sn_dtype data_dtype, int64_t offset,
+                                    int64_t count);
+
+/**
+ * As sn_ndarray_copy_to but returns at once; `callback` reports the outcome once the copy is done.
+ * `data` must stay valid until then.
+ */
+SN_API sn_status sn_ndarray_copy_to_async(sn_ndarray_t array, void* data, sn_dtype data_dtype, int64_t offset,
+                                          int64_t count, sn_engine_callback callback, SN_NULLABLE void* user_data);
+
+/** Copies `src` into `dst` (same shape; dtypes converted; any devices). */
+SN_API sn_status sn_ndarray_copy(sn_ndarray_t src, sn_ndarray_t dst);
+
+/** A new array on another device holding a copy. The caller frees it with sn_ndarray_free. */
+SN_API sn_status sn_ndarray_copy_to_device(sn_ndarray_t src, sn_device_type device_type, int32_t device_id,
+                                           SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* out);
+
+/** A new array holding the values converted to `dtype`. The caller frees it with sn_ndarray_free. */
+SN_API sn_status sn_ndarray_as_type(sn_ndarray_t src, sn_dtype dtype,
+                                    SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* out);
+
+/**
+ * A view with another shape, in MXNet's reshape spelling (0 copy, -1 infer, -2 rest, -3 merge,
+ * -4 split; `reverse` matches from the right). The caller frees it with sn_ndarray_free.
+ */
+SN_API sn_status sn_ndarray_reshape(sn_ndarray_t array, const int64_t* shape, SN_LENGTH_OF(shape) int32_t ndim,
+                                    uint8_t reverse, SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* out);
+
+/** A view of elements [begin, end) along the first axis. The caller frees it with sn_ndarray_free. */
+SN_API sn_status sn_ndarray_slice(sn_ndarray_t array, int64_t begin, int64_t end,
+                                  SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* out);
+
+/** A view of element `index` of the first axis (negative counts from the end). The caller frees it. */
+SN_API sn_status sn_ndarray_at(sn_ndarray_t array, int64_t index,
+                               SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* out);
+
+/** Kinds of basic index items. */
+typedef enum sn_index_kind {
+  /** One position (start); negative counts from the end. The axis is dropped. */
+  SN_INDEX_INT = 0,
+  /** start:stop:step, each bound optional (has_start, has_stop), Python's rules. */
+  SN_INDEX_SLICE = 1,
+  /** A new axis of size 1 (Python's None). */
+  SN_INDEX_NEW_AXIS = 2
+} sn_index_kind;
+
+/** One item of a basic index. */
+typedef struct sn_index_item {
+  sn_index_kind kind;
+  uint8_t has_start;
+  uint8_t has_stop;
+  int64_t start;
+  int64_t stop;
+  int64_t step;
+} sn_index_item;
+
+/**
+ * array[key]: a view when the result is contiguous in memory (is_view = 1), else a new array
+ * holding a copy, as MXNet 1.9. Integer items drop their axis; a result without axes has shape
+ * (1,). The caller frees it with sn_ndarray_free.
+ */
+SN_API sn_status sn_ndarray_get_item(sn_ndarray_t array, const sn_index_item* key, SN_LENGTH_OF(key) int32_t key_length,
+                                     SN_OUT uint8_t* is_view, SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* out);
+
+/** array[key] = value, converted to the array's dtype. */
+SN_API sn_status sn_ndarray_set_item_scalar(sn_ndarray_t array, const sn_index_item* key,
+                                            SN_LENGTH_OF(key) int32_t key_length, double value);
+
+/** array[key] = value, broadcast (NumPy rules) and converted. */
+SN_API sn_status sn_ndarray_set_item(sn_ndarray_t array, const sn_index_item* key, SN_LENGTH_OF(key) int32_t key_length,
+                                     sn_ndarray_t value);
+
+/** Waits until pending writes to the array finish; fails with its error if it is poisoned. */
+SN_API sn_status sn_ndarray_wait_to_read(sn_ndarray_t array);
+
+/** Waits until every pending operation on the array finishes; fails with its error if it is poisoned. */
+SN_API sn_status sn_ndarray_wait_to_write(sn_ndarray_t array);
+
+/** Calls `callback` once the array is readable, with its error if poisoned (an asynchronous wait). */
+SN_API sn_status sn_ndarray_notify_when_readable(sn_ndarray_t array, sn_engine_callback callback,
+                                                 SN_NULLABLE void* user_data);
+
+/** Array handles and storage chunks alive in this process (for leak tests). */
+SN_API sn_status sn_ndarray_live_count(SN_OUT int64_t* handles, SN_OUT int64_t* chunks);
+
+/** A list of arrays, each optionally named: what MXNet's NDArray files hold. */
+typedef struct sn_ndarray_list* sn_ndarray_list_t;
+
+/** Creates an empty list. The caller frees it with sn_ndarray_list_free. */
+SN_API sn_status sn_ndarray_list_create(SN_OUT SN_CALLER_FREES(sn_ndarray_list_free) sn_ndarray_list_t* out);
+
+/** Frees a list (not the arrays handed out of it). Accepts NULL. */
+SN_API sn_status sn_ndarray_list_free(sn_ndarray_list_t list);
+
+/** Appends an array (the list keeps its own reference) with a name, or NULL for an unnamed list. */
+SN_API sn_status sn_ndarray_list_append(sn_ndarray_list_t list, sn_ndarray_t array, SN_NULLABLE const char* name);
+
+/** Number of arrays in the list. */
+SN_API sn_status sn_ndarray_list_size(sn_ndarray_list_t list, SN_OUT int64_t* size);
+
+/**
+ * Array `index` (a new handle the caller frees with sn_ndarray_free) and its name ("" in an unnamed
+ * list; borrowed: valid until the next call on this thread).
+ */
+SN_API sn_status sn_ndarray_list_get(sn_ndarray_list_t list, int64_t index,
+                                     SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* array,
+                                     SN_OUT SN_BORROWED const char** name);
+
+/**
+ * Saves the list in MXNet's NDArray list format (version-2 records), named if every array has a
+ * name, unnamed if none has. Waits for the arrays. Writes to a temporary file renamed into place.
+ */
+SN_API sn_status sn_ndarray_save(const char* path, sn_ndarray_list_t list);
+
+/**
+ * Loads an MXNet NDArray list file (versions 1-3 and the pre-magic layout) onto cpu(0). A corrupt
+ * file fails with SN_ERR_FORMAT. The caller frees the list with sn_ndarray_list_free.
+ */
+SN_API sn_status sn_ndarray_load(const char* path, SN_OUT SN_CALLER_FREES(sn_ndarray_list_free) sn_ndarray_list_t* out);
+
+/** As sn_ndarray_load, from bytes in memory. */
+SN_API sn_status sn_ndarray_load_from_memory(const uint8_t* data, SN_LENGTH_OF(data) int64_t size,
+                                             SN_OUT SN_CALLER_FREES(sn_ndarray_list_free) sn_ndarray_list_t* out);
 
 #ifdef __cplusplus
 } /* extern "C" */

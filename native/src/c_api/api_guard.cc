@@ -47,22 +47,39 @@ void set_last_error(const char* message) noexcept {
 }
 
 sn_status translate_current_exception() noexcept {
+  auto [status, message] = describe_exception(std::current_exception());
+  set_last_error(message.c_str());
+  return status;
+}
+
+std::pair<sn_status, std::string> describe_exception(std::exception_ptr error) noexcept {
   try {
-    throw;
+    std::rethrow_exception(error);
   } catch (const Error& e) {
-    set_last_error(e.what());
-    return static_cast<sn_status>(e.code());
+    return {static_cast<sn_status>(e.code()), e.what()};
   } catch (const std::bad_alloc&) {
-    set_last_error("out of memory (std::bad_alloc)");
-    return SN_ERR_OUT_OF_MEMORY;
+    return {SN_ERR_OUT_OF_MEMORY, "out of memory (std::bad_alloc)"};
   } catch (const std::exception& e) {
-    std::string message = std::string("internal error (an unexpected C++ exception; please report it): ") + e.what();
-    set_last_error(message.c_str());
-    return SN_ERR_INTERNAL;
+    return {SN_ERR_INTERNAL, std::string("internal error (an unexpected C++ exception; please report it): ") + e.what()};
   } catch (...) {
-    set_last_error("internal error (an unknown exception; please report it)");
-    return SN_ERR_INTERNAL;
+    return {SN_ERR_INTERNAL, "internal error (an unknown exception; please report it)"};
   }
+}
+
+void report_outcome(sn_engine_callback callback, void* user_data, std::exception_ptr error) noexcept {
+  if (!error) {
+    callback(user_data, SN_OK, "");
+    return;
+  }
+  auto [status, message] = describe_exception(error);
+  callback(user_data, status, message.c_str());
+}
+
+Device to_device(sn_device_type type, int32_t id, const char* function) {
+  SN_CHECK(is_valid_device_type(static_cast<int32_t>(type)), function,
+           ": argument 'device_type' expects 1 (cpu), 2 (gpu) or 3 (cpu_pinned), got ", static_cast<int>(type));
+  SN_CHECK(id >= 0, function, ": argument 'device_id' expects an ordinal >= 0, got ", id);
+  return Device{static_cast<DeviceType>(type), id};
 }
 
 }  // namespace sn::capi

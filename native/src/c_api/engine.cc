@@ -10,15 +10,9 @@
 #include "storage/storage.h"
 
 using sn::capi::check_not_null;
+using sn::capi::to_device;
 
 namespace {
-
-sn::Device to_device(sn_device_type type, int32_t id, const char* function) {
-  SN_CHECK(sn::is_valid_device_type(static_cast<int32_t>(type)), function,
-           ": argument 'device_type' expects 1 (cpu), 2 (gpu) or 3 (cpu_pinned), got ", static_cast<int>(type));
-  SN_CHECK(id >= 0, function, ": argument 'device_id' expects an ordinal >= 0, got ", id);
-  return sn::Device{static_cast<sn::DeviceType>(type), id};
-}
 
 sn::VarHandle to_var(sn_engine_var_t var, const char* function, const char* argument) {
   SN_CHECK(var != nullptr, function, ": argument '", argument, "' must not be NULL");
@@ -37,19 +31,6 @@ std::vector<sn::VarHandle> to_vars(const sn_engine_var_t* vars, int32_t count, c
     out.push_back(reinterpret_cast<sn::VarHandle>(vars[i]));
   }
   return out;
-}
-
-// Status and message of an exception, for callbacks.
-std::pair<sn_status, std::string> describe(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const sn::Error& err) {
-    return {static_cast<sn_status>(err.code()), err.what()};
-  } catch (const std::exception& err) {
-    return {SN_ERR_INTERNAL, err.what()};
-  } catch (...) {
-    return {SN_ERR_INTERNAL, "unknown error"};
-  }
 }
 
 struct Completion {
@@ -149,12 +130,7 @@ SN_API sn_status sn_engine_notify_when_readable(sn_engine_var_t var, sn_engine_c
   sn::VarHandle v = to_var(var, "sn_engine_notify_when_readable", "var");
   SN_CHECK(callback != nullptr, "sn_engine_notify_when_readable: argument 'callback' must not be NULL");
   sn::Engine::get().notify_when_readable(v, [callback, user_data](std::exception_ptr poison) {
-    if (!poison) {
-      callback(user_data, SN_OK, "");
-      return;
-    }
-    auto [status, message] = describe(poison);
-    callback(user_data, status, message.c_str());
+    sn::capi::report_outcome(callback, user_data, poison);
   });
   SN_API_END();
 }
@@ -175,7 +151,7 @@ SN_API sn_status sn_engine_push_async(sn_engine_async_fn fn, void* user_data, co
   sn::Engine::get().push_async(
       [fn, user_data](const sn::RunContext& ctx, sn::OnComplete done) {
         if (ctx.input_poison) {
-          auto [status, message] = describe(ctx.input_poison);
+          auto [status, message] = sn::capi::describe_exception(ctx.input_poison);
           fn(user_data, nullptr, status, message.c_str());
           done.skip(ctx.input_poison);
           return;

@@ -119,7 +119,7 @@ class Engine {
   // memory to a pool). Never blocks; callable from any thread (a .NET
   // finalizer included), also after shutdown.
   virtual void delete_var(VarHandle var, SyncFn on_delete = {}, Device device = Device::cpu()) noexcept = 0;
-  // Incremented by every write pushed on `var` (autograd's in-place checks).
+  // Incremented by every non-internal write pushed on `var` (autograd's in-place checks).
   virtual uint64_t var_version(VarHandle var) const noexcept = 0;
 
   // Returns at once. A var in both lists is a read-write. Errors in `fn`

@@ -120,7 +120,8 @@ class NaiveEngine final : public Engine {
   // Runs an op to completion (an async op may complete on another thread).
   void run(EngineOpr& opr, const Device& device) {
     std::exception_ptr inherited = first_poisoned_input(opr);
-    for (VarHandle v : opr.writes) v->version.fetch_add(1, std::memory_order_relaxed);
+    if (!opr.options.internal)
+      for (VarHandle v : opr.writes) v->version.fetch_add(1, std::memory_order_relaxed);
     std::exception_ptr result = inherited;
     if (!inherited || opr.options.no_skip) {
       struct Done {

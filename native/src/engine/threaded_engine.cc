@@ -426,7 +426,7 @@ class ThreadedEngine final : public Engine {
       SN_INTERNAL_ASSERT(deleting || !v->deleted, "op '", block->opr->options.name,
                          "' uses an engine variable that was deleted");
       if (write) {
-        v->version.fetch_add(1, std::memory_order_relaxed);
+        if (!block->opr->options.internal) v->version.fetch_add(1, std::memory_order_relaxed);
         granted = v->queue.empty() && !v->running_write && v->running_reads == 0;
         if (granted) v->running_write = true;
       } else {
@@ -519,14 +519,31 @@ class ThreadedEngine final : public Engine {
     release_block(block);
   }
 
-  // Drops one of the block's two references; the last frees the block and its op.
+  // Drops one of the block's two references; the last frees the block and its
+  // op's function (and whatever it captured: arrays, chunks), then stops
+  // counting the op as pending, so wait_all returns only after captures are gone.
   static void release_block(OprBlock* block) noexcept {
     if (block->refs.fetch_sub(1) != 1) return;
+    auto* engine = static_cast<ThreadedEngine*>(block->engine);
     EngineOpr* shared = block->opr == &block->own ? nullptr : block->opr;
+    const bool user = !block->opr->options.internal && block->opr->options.property != FnProperty::kDeleteVar;
     delete block;
     if (shared != nullptr && shared->in_flight.fetch_sub(1) == 1 && shared->delete_requested.load()) {
       maybe_free_operator(shared);
     }
+    engine->op_released(user);
+  }
+
+  void op_released(bool user) noexcept {
+    finishing_.fetch_add(1);  // before the decrement: a waiter that sees 0 pending also sees this
+    if (user) pending_user_.fetch_sub(1);
+    pending_.fetch_sub(1);
+    // A waiter registers before re-checking the counters; seeing it here means it needs the signal.
+    if (waiters_.load() > 0) {
+      std::lock_guard lock(wait_mutex_);
+      wait_cv_.notify_all();
+    }
+    finishing_.fetch_sub(1);  // the last touch of the engine: shutdown waits for it
   }
 
   static void async_done_trampoline(void* b, std::exception_ptr error, bool is_new) noexcept {
@@ -565,7 +582,6 @@ class ThreadedEngine final : public Engine {
       SN_LOG(kCritical, "engine op '", block->opr->options.name, "' completed twice; the second completion is ignored");
       return;
     }
-    finishing_.fetch_add(1);
     EngineOpr* opr = block->opr;
     ReadyList ready;
     try {
@@ -592,21 +608,12 @@ class ThreadedEngine final : public Engine {
     } catch (...) {
       log_noexcept_failure("completing an engine op");
     }
-    const bool user = !opr->options.internal && opr->options.property != FnProperty::kDeleteVar;
-    release_block(block);
     try {
       dispatch(ready);
     } catch (...) {
       log_noexcept_failure("dispatching ready engine ops");
     }
-    if (user) pending_user_.fetch_sub(1);
-    pending_.fetch_sub(1);
-    // A waiter registers before re-checking the counters; seeing it here means it needs the signal.
-    if (waiters_.load() > 0) {
-      std::lock_guard lock(wait_mutex_);
-      wait_cv_.notify_all();
-    }
-    finishing_.fetch_sub(1);  // the last touch of the engine: shutdown waits for it
+    release_block(block);  // the op stays pending until its function is destroyed
   }
 
   static void maybe_free_operator(EngineOpr* opr) noexcept {

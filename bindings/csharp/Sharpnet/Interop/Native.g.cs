@@ -141,6 +141,64 @@ namespace Sharpnet.Interop
         protected override bool ReleaseHandle() => Native.sn_engine_var_free(handle) == ErrorCode.Ok;
     }
 
+    /// <summary>
+    /// An n-dimensional array: a view on shared storage. Operations on arrays are
+    /// asynchronous (pushed to the engine) unless documented as waiting.
+    /// Owns a sn_ndarray_t; releases it with sn_ndarray_free.
+    /// </summary>
+    internal sealed class NDArrayHandle : SafeHandle
+    {
+        public NDArrayHandle()
+            : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle() => Native.sn_ndarray_free(handle) == ErrorCode.Ok;
+    }
+
+    /// <summary>Kinds of basic index items.</summary>
+    internal enum NativeIndexKind : int
+    {
+        /// <summary>One position (start); negative counts from the end. The axis is dropped.</summary>
+        Int = 0,
+
+        /// <summary>start:stop:step, each bound optional (has_start, has_stop), Python's rules.</summary>
+        Slice = 1,
+
+        /// <summary>A new axis of size 1 (Python's None).</summary>
+        NewAxis = 2,
+    }
+
+    /// <summary>One item of a basic index.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct IndexItem
+    {
+        public NativeIndexKind Kind;
+        public byte HasStart;
+        public byte HasStop;
+        public long Start;
+        public long Stop;
+        public long Step;
+    }
+
+    /// <summary>
+    /// A list of arrays, each optionally named: what MXNet's NDArray files hold.
+    /// Owns a sn_ndarray_list_t; releases it with sn_ndarray_list_free.
+    /// </summary>
+    internal sealed class NDArrayListHandle : SafeHandle
+    {
+        public NDArrayListHandle()
+            : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle() => Native.sn_ndarray_list_free(handle) == ErrorCode.Ok;
+    }
+
     internal static unsafe partial class Native
     {
         internal const string LibraryName = "sharpnet";
@@ -149,7 +207,7 @@ namespace Sharpnet.Interop
         internal const int AbiVersionMajor = 1;
 
         /// <summary>The ABI version of this header: a binding requires the same major and at least its minor.</summary>
-        internal const int AbiVersionMinor = 1;
+        internal const int AbiVersionMinor = 2;
 
         /// <summary>
         /// The message of the most recent failed call on this thread, or "" if none failed.
@@ -353,5 +411,254 @@ namespace Sharpnet.Interop
         /// </summary>
         [LibraryImport(LibraryName, EntryPoint = "sn_storage_set_memory_limit")]
         internal static partial ErrorCode sn_storage_set_memory_limit(DeviceType device_type, int device_id, long bytes);
+
+        /// <summary>
+        /// Creates an array of a shape, dtype and device. Its storage is allocated when first used and
+        /// its values are undefined until written. The caller frees it with sn_ndarray_free.
+        /// </summary>
+        /// <param name="ndim">Number of elements of shape.</param>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_create")]
+        internal static partial ErrorCode sn_ndarray_create(long* shape, int ndim, DType dtype, DeviceType device_type, int device_id, out NDArrayHandle @out);
+
+        /// <summary>
+        /// Creates an array of a shape, dtype and device. Its storage is allocated when first used and
+        /// its values are undefined until written. The caller frees it with sn_ndarray_free.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        internal static ErrorCode sn_ndarray_create(ReadOnlySpan<long> shape, DType dtype, DeviceType device_type, int device_id, out NDArrayHandle @out)
+        {
+            fixed (long* shapePtr = shape)
+            {
+                return sn_ndarray_create(shapePtr, shape.Length, dtype, device_type, device_id, out @out);
+            }
+        }
+
+        /// <summary>Frees an array handle (its storage goes when no view uses it). Never blocks; accepts NULL; any thread.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_free")]
+        internal static partial ErrorCode sn_ndarray_free(nint array);
+
+        /// <summary>
+        /// The array's shape (into `shape`, which needs room for ndim dims; 32 always suffices), dtype and
+        /// device. Never waits.
+        /// </summary>
+        /// <param name="capacity">Number of elements of shape.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_get_info")]
+        internal static partial ErrorCode sn_ndarray_get_info(NDArrayHandle array, long* shape, int capacity, out int ndim, out DType dtype, out DeviceType device_type, out int device_id);
+
+        /// <summary>
+        /// The array's shape (into `shape`, which needs room for ndim dims; 32 always suffices), dtype and
+        /// device. Never waits.
+        /// </summary>
+        internal static ErrorCode sn_ndarray_get_info(NDArrayHandle array, Span<long> shape, out int ndim, out DType dtype, out DeviceType device_type, out int device_id)
+        {
+            fixed (long* shapePtr = shape)
+            {
+                return sn_ndarray_get_info(array, shapePtr, shape.Length, out ndim, out dtype, out device_type, out device_id);
+            }
+        }
+
+        /// <summary>Sets every element to `value`, converted to the array's dtype (float to integer saturates, NaN gives 0).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_fill")]
+        internal static partial ErrorCode sn_ndarray_fill(NDArrayHandle array, double value);
+
+        /// <summary>Sets element i to start + (i / repeat) * step, converted to the array's dtype.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_arange")]
+        internal static partial ErrorCode sn_ndarray_arange(NDArrayHandle array, double start, double step, long repeat);
+
+        /// <summary>
+        /// Copies `count` elements from host memory, holding elements of `data_dtype`, into the array from
+        /// flat element `offset`, converting. Waits until done (the host memory is only read during the call).
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_copy_from")]
+        internal static partial ErrorCode sn_ndarray_copy_from(NDArrayHandle array, void* data, DType data_dtype, long offset, long count);
+
+        /// <summary>
+        /// Copies `count` elements from flat element `offset` of the array into host memory as `data_dtype`.
+        /// Waits for pending writes; fails with the array's error if it is poisoned.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_copy_to")]
+        internal static partial ErrorCode sn_ndarray_copy_to(NDArrayHandle array, void* data, DType data_dtype, long offset, long count);
+
+        /// <summary>
+        /// As sn_ndarray_copy_to but returns at once; `callback` reports the outcome once the copy is done.
+        /// `data` must stay valid until then.
+        /// </summary>
+        /// <param name="user_data">May be null.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_copy_to_async")]
+        internal static partial ErrorCode sn_ndarray_copy_to_async(NDArrayHandle array, void* data, DType data_dtype, long offset, long count, delegate* unmanaged<void*, ErrorCode, byte*, void> callback, void* user_data);
+
+        /// <summary>Copies `src` into `dst` (same shape; dtypes converted; any devices).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_copy")]
+        internal static partial ErrorCode sn_ndarray_copy(NDArrayHandle src, NDArrayHandle dst);
+
+        /// <summary>A new array on another device holding a copy. The caller frees it with sn_ndarray_free.</summary>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_copy_to_device")]
+        internal static partial ErrorCode sn_ndarray_copy_to_device(NDArrayHandle src, DeviceType device_type, int device_id, out NDArrayHandle @out);
+
+        /// <summary>A new array holding the values converted to `dtype`. The caller frees it with sn_ndarray_free.</summary>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_as_type")]
+        internal static partial ErrorCode sn_ndarray_as_type(NDArrayHandle src, DType dtype, out NDArrayHandle @out);
+
+        /// <summary>
+        /// A view with another shape, in MXNet's reshape spelling (0 copy, -1 infer, -2 rest, -3 merge,
+        /// -4 split; `reverse` matches from the right). The caller frees it with sn_ndarray_free.
+        /// </summary>
+        /// <param name="ndim">Number of elements of shape.</param>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_reshape")]
+        internal static partial ErrorCode sn_ndarray_reshape(NDArrayHandle array, long* shape, int ndim, byte reverse, out NDArrayHandle @out);
+
+        /// <summary>
+        /// A view with another shape, in MXNet's reshape spelling (0 copy, -1 infer, -2 rest, -3 merge,
+        /// -4 split; `reverse` matches from the right). The caller frees it with sn_ndarray_free.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        internal static ErrorCode sn_ndarray_reshape(NDArrayHandle array, ReadOnlySpan<long> shape, byte reverse, out NDArrayHandle @out)
+        {
+            fixed (long* shapePtr = shape)
+            {
+                return sn_ndarray_reshape(array, shapePtr, shape.Length, reverse, out @out);
+            }
+        }
+
+        /// <summary>A view of elements [begin, end) along the first axis. The caller frees it with sn_ndarray_free.</summary>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_slice")]
+        internal static partial ErrorCode sn_ndarray_slice(NDArrayHandle array, long begin, long end, out NDArrayHandle @out);
+
+        /// <summary>A view of element `index` of the first axis (negative counts from the end). The caller frees it.</summary>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_at")]
+        internal static partial ErrorCode sn_ndarray_at(NDArrayHandle array, long index, out NDArrayHandle @out);
+
+        /// <summary>
+        /// array[key]: a view when the result is contiguous in memory (is_view = 1), else a new array
+        /// holding a copy, as MXNet 1.9. Integer items drop their axis; a result without axes has shape
+        /// (1,). The caller frees it with sn_ndarray_free.
+        /// </summary>
+        /// <param name="key_length">Number of elements of key.</param>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_get_item")]
+        internal static partial ErrorCode sn_ndarray_get_item(NDArrayHandle array, IndexItem* key, int key_length, out byte is_view, out NDArrayHandle @out);
+
+        /// <summary>
+        /// array[key]: a view when the result is contiguous in memory (is_view = 1), else a new array
+        /// holding a copy, as MXNet 1.9. Integer items drop their axis; a result without axes has shape
+        /// (1,). The caller frees it with sn_ndarray_free.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        internal static ErrorCode sn_ndarray_get_item(NDArrayHandle array, ReadOnlySpan<IndexItem> key, out byte is_view, out NDArrayHandle @out)
+        {
+            fixed (IndexItem* keyPtr = key)
+            {
+                return sn_ndarray_get_item(array, keyPtr, key.Length, out is_view, out @out);
+            }
+        }
+
+        /// <summary>array[key] = value, converted to the array's dtype.</summary>
+        /// <param name="key_length">Number of elements of key.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_set_item_scalar")]
+        internal static partial ErrorCode sn_ndarray_set_item_scalar(NDArrayHandle array, IndexItem* key, int key_length, double value);
+
+        /// <summary>array[key] = value, converted to the array's dtype.</summary>
+        internal static ErrorCode sn_ndarray_set_item_scalar(NDArrayHandle array, ReadOnlySpan<IndexItem> key, double value)
+        {
+            fixed (IndexItem* keyPtr = key)
+            {
+                return sn_ndarray_set_item_scalar(array, keyPtr, key.Length, value);
+            }
+        }
+
+        /// <summary>array[key] = value, broadcast (NumPy rules) and converted.</summary>
+        /// <param name="key_length">Number of elements of key.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_set_item")]
+        internal static partial ErrorCode sn_ndarray_set_item(NDArrayHandle array, IndexItem* key, int key_length, NDArrayHandle value);
+
+        /// <summary>array[key] = value, broadcast (NumPy rules) and converted.</summary>
+        internal static ErrorCode sn_ndarray_set_item(NDArrayHandle array, ReadOnlySpan<IndexItem> key, NDArrayHandle value)
+        {
+            fixed (IndexItem* keyPtr = key)
+            {
+                return sn_ndarray_set_item(array, keyPtr, key.Length, value);
+            }
+        }
+
+        /// <summary>Waits until pending writes to the array finish; fails with its error if it is poisoned.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_wait_to_read")]
+        internal static partial ErrorCode sn_ndarray_wait_to_read(NDArrayHandle array);
+
+        /// <summary>Waits until every pending operation on the array finishes; fails with its error if it is poisoned.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_wait_to_write")]
+        internal static partial ErrorCode sn_ndarray_wait_to_write(NDArrayHandle array);
+
+        /// <summary>Calls `callback` once the array is readable, with its error if poisoned (an asynchronous wait).</summary>
+        /// <param name="user_data">May be null.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_notify_when_readable")]
+        internal static partial ErrorCode sn_ndarray_notify_when_readable(NDArrayHandle array, delegate* unmanaged<void*, ErrorCode, byte*, void> callback, void* user_data);
+
+        /// <summary>Array handles and storage chunks alive in this process (for leak tests).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_live_count")]
+        internal static partial ErrorCode sn_ndarray_live_count(out long handles, out long chunks);
+
+        /// <summary>Creates an empty list. The caller frees it with sn_ndarray_list_free.</summary>
+        /// <param name="out">The caller frees it with sn_ndarray_list_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_list_create")]
+        internal static partial ErrorCode sn_ndarray_list_create(out NDArrayListHandle @out);
+
+        /// <summary>Frees a list (not the arrays handed out of it). Accepts NULL.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_list_free")]
+        internal static partial ErrorCode sn_ndarray_list_free(nint list);
+
+        /// <summary>Appends an array (the list keeps its own reference) with a name, or NULL for an unnamed list.</summary>
+        /// <param name="name">May be null.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_list_append", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_ndarray_list_append(NDArrayListHandle list, NDArrayHandle array, string? name);
+
+        /// <summary>Number of arrays in the list.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_list_size")]
+        internal static partial ErrorCode sn_ndarray_list_size(NDArrayListHandle list, out long size);
+
+        /// <summary>
+        /// Array `index` (a new handle the caller frees with sn_ndarray_free) and its name ("" in an unnamed
+        /// list; borrowed: valid until the next call on this thread).
+        /// </summary>
+        /// <param name="array">The caller frees it with sn_ndarray_free.</param>
+        /// <param name="name">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_list_get")]
+        internal static partial ErrorCode sn_ndarray_list_get(NDArrayListHandle list, long index, out NDArrayHandle array, out byte* name);
+
+        /// <summary>
+        /// Saves the list in MXNet's NDArray list format (version-2 records), named if every array has a
+        /// name, unnamed if none has. Waits for the arrays. Writes to a temporary file renamed into place.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_save", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_ndarray_save(string path, NDArrayListHandle list);
+
+        /// <summary>
+        /// Loads an MXNet NDArray list file (versions 1-3 and the pre-magic layout) onto cpu(0). A corrupt
+        /// file fails with SN_ERR_FORMAT. The caller frees the list with sn_ndarray_list_free.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_ndarray_list_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_load", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_ndarray_load(string path, out NDArrayListHandle @out);
+
+        /// <summary>As sn_ndarray_load, from bytes in memory.</summary>
+        /// <param name="size">Number of elements of data.</param>
+        /// <param name="out">The caller frees it with sn_ndarray_list_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_load_from_memory")]
+        internal static partial ErrorCode sn_ndarray_load_from_memory(byte* data, long size, out NDArrayListHandle @out);
+
+        /// <summary>As sn_ndarray_load, from bytes in memory.</summary>
+        /// <param name="out">The caller frees it with sn_ndarray_list_free.</param>
+        internal static ErrorCode sn_ndarray_load_from_memory(ReadOnlySpan<byte> data, out NDArrayListHandle @out)
+        {
+            fixed (byte* dataPtr = data)
+            {
+                return sn_ndarray_load_from_memory(dataPtr, checked((long)data.Length), out @out);
+            }
+        }
     }
 }
