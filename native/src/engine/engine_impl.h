@@ -60,8 +60,10 @@ class EngineOpr {
   FlagList write_is_read;  // per write: also read (its poison skips the op)
   PushOptions options;
   bool run_inline = false;  // tiny internal ops (frees, notifications) run where they become ready
-  std::atomic<int> in_flight{0};
-  std::atomic<bool> delete_requested{false};
+  // Pre-built operators: one reference for their creator (dropped by
+  // delete_operator) and one per push in flight; the last one frees the op.
+  std::atomic<int> refs{1};
+  std::atomic<bool> deleted{false};  // delete_operator was called (a later push is a bug)
 
   // Bulk: the sub-ops run in order inside this one engine op (Note [Bulking]).
   struct SubOp {

@@ -251,18 +251,18 @@ class ThreadedEngine final : public Engine {
   void push_operator(OprHandle op, const Device& device, int priority) override {
     check_running(op->options.name);
     check_device_available(device, op->options.name);
-    SN_INTERNAL_ASSERT(!op->delete_requested.load(), "push_operator after delete_operator");
+    SN_INTERNAL_ASSERT(!op->deleted.load(), "push_operator after delete_operator");
     flush_bulk_if_mine();
     OprBlock* block = new OprBlock;
     block->opr = op;
-    op->in_flight.fetch_add(1);
+    op->refs.fetch_add(1);
     push_block(block, device, priority, false);
   }
 
   void delete_operator(OprHandle op) noexcept override {
     if (op == nullptr) return;
-    op->delete_requested.store(true);
-    if (op->in_flight.load() == 0) maybe_free_operator(op);
+    op->deleted.store(true);
+    unref_operator(op);
   }
 
   void wait_for_var(VarHandle var) override {
@@ -528,9 +528,7 @@ class ThreadedEngine final : public Engine {
     EngineOpr* shared = block->opr == &block->own ? nullptr : block->opr;
     const bool user = !block->opr->options.internal && block->opr->options.property != FnProperty::kDeleteVar;
     delete block;
-    if (shared != nullptr && shared->in_flight.fetch_sub(1) == 1 && shared->delete_requested.load()) {
-      maybe_free_operator(shared);
-    }
+    if (shared != nullptr) unref_operator(shared);
     engine->op_released(user);
   }
 
@@ -616,8 +614,8 @@ class ThreadedEngine final : public Engine {
     release_block(block);  // the op stays pending until its function is destroyed
   }
 
-  static void maybe_free_operator(EngineOpr* opr) noexcept {
-    if (opr->in_flight.load() == 0 && opr->delete_requested.exchange(false)) delete opr;
+  static void unref_operator(EngineOpr* opr) noexcept {
+    if (opr->refs.fetch_sub(1) == 1) delete opr;
   }
 
   std::exception_ptr wait_readable(VarHandle var) {

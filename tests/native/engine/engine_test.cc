@@ -303,7 +303,12 @@ TEST(ThreadedEngine, HigherPriorityRunsFirstAmongReadyOps) {
   Gate gate;
   VarHandle block_var = engine->new_var();
   std::vector<int> order;
-  engine->push([&](const RunContext&) { gate.wait(); }, Device::cpu(), {}, {&block_var, 1});
+  std::atomic<bool> worker_busy{false};
+  engine->push([&](const RunContext&) {
+    worker_busy = true;
+    gate.wait();
+  }, Device::cpu(), {}, {&block_var, 1});
+  while (!worker_busy.load()) std::this_thread::yield();  // the only worker is held: the rest queue up
   std::vector<VarHandle> vs;
   for (int p : {1, 5, 3}) {
     vs.push_back(engine->new_var());
