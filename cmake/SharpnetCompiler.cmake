@@ -38,6 +38,13 @@ target_compile_options(sharpnet_compile_options INTERFACE
   $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>)
 target_link_options(sharpnet_compile_options INTERFACE -Wl,--as-needed)
 
+if(SHARPNET_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SHARPNET_BUILD_FUZZERS needs clang (libFuzzer); configure with CXX=clang++-14 CC=clang-14")
+  endif()
+  target_compile_options(sharpnet_compile_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
 if(SHARPNET_SANITIZE)
   set(_san_flags -fsanitize=${SHARPNET_SANITIZE} -fno-omit-frame-pointer -g)
   if(SHARPNET_SANITIZE MATCHES "undefined")

@@ -4,6 +4,7 @@ option(SHARPNET_USE_MPI "Build the MPI-based distributed KVStore" OFF)
 option(SHARPNET_BUILD_TESTS "Build the native GoogleTest suite" ON)
 option(SHARPNET_BUILD_BENCHMARKS "Build the native Google Benchmark targets" ON)
 option(SHARPNET_WERROR "Treat compiler warnings as errors" OFF)
+option(SHARPNET_BUILD_FUZZERS "Build the libFuzzer targets (clang; instruments every native object)" OFF)
 set(SHARPNET_SANITIZE "" CACHE STRING "Sanitizers for native code and tests: address, thread, undefined, address,undefined or empty")
 set_property(CACHE SHARPNET_SANITIZE PROPERTY STRINGS "" address thread undefined "address,undefined")
 

@@ -40,6 +40,13 @@ else
   tail -30 build/asan-ubsan/ctest.log build/tsan/engine_tests.log 2>/dev/null
 fi
 
+if stage "fuzz ndarray loader (20 s)" bash -c "scripts/fuzz.sh 20 > build/fuzz.log 2>&1"; then
+  count "fuzz ndarray loader" 1 0
+else
+  count "fuzz ndarray loader" 0 1
+  tail -30 build/fuzz.log
+fi
+
 if stage "interop is fresh" scripts/regen-interop.sh --check; then count "interop freshness" 1 0; else count "interop freshness" 0 1; fi
 
 stage "managed build" dotnet build Sharpnet.Native.sln -c Release --nologo -v quiet -warnaserror || abort "managed build"

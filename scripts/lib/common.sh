@@ -2,7 +2,8 @@
 # Source it; it defines functions only.
 
 # Debian packages the build and tests need.
-SHARPNET_APT_PACKAGES=(cmake ninja-build g++ libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev libclang1-14 patchelf)
+SHARPNET_APT_PACKAGES=(cmake ninja-build g++ libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev libclang1-14 patchelf
+                       clang-14 libclang-rt-14-dev libomp-14-dev)
 
 # Installs whichever of SHARPNET_APT_PACKAGES are missing (idempotent: no apt call when all are present).
 ensure_apt_packages() {

@@ -3,24 +3,51 @@
 #include <cstdlib>
 #include <string_view>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 namespace sn {
 
-const CpuFeatures& cpu_features() noexcept {
-  static const CpuFeatures features = [] {
-    CpuFeatures f;
+namespace {
+
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    f.avx2 = __builtin_cpu_supports("avx2");
-    f.fma = __builtin_cpu_supports("fma");
-    f.f16c = __builtin_cpu_supports("f16c");
-    f.avx512f = __builtin_cpu_supports("avx512f");
-    f.avx512bw = __builtin_cpu_supports("avx512bw");
-    f.avx512vl = __builtin_cpu_supports("avx512vl");
-    f.avx512dq = __builtin_cpu_supports("avx512dq");
-    f.avx512_bf16 = __builtin_cpu_supports("avx512bf16");
+// XCR0: which register states the OS saves (AVX needs bits 1-2, AVX-512 also 5-7).
+uint64_t xgetbv0() noexcept {
+  uint32_t lo = 0, hi = 0;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (static_cast<uint64_t>(hi) << 32) | lo;
+}
 #endif
-    return f;
-  }();
+
+CpuFeatures detect() noexcept {
+  CpuFeatures f;
+#if defined(__x86_64__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+  const bool osxsave = c & (1u << 27);
+  const uint64_t xcr0 = osxsave ? xgetbv0() : 0;
+  const bool avx_state = (xcr0 & 0x6) == 0x6;
+  const bool avx512_state = avx_state && (xcr0 & 0xe0) == 0xe0;
+  const bool avx = avx_state && (c & (1u << 28));
+  f.fma = avx && (c & (1u << 12));
+  f.f16c = avx && (c & (1u << 29));
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+    f.avx2 = avx && (b & (1u << 5));
+    f.avx512f = avx512_state && (b & (1u << 16));
+    f.avx512dq = f.avx512f && (b & (1u << 17));
+    f.avx512bw = f.avx512f && (b & (1u << 30));
+    f.avx512vl = f.avx512f && (b & (1u << 31));
+  }
+  if (f.avx512f && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512_bf16 = a & (1u << 5);
+#endif
+  return f;
+}
+
+}  // namespace
+
+const CpuFeatures& cpu_features() noexcept {
+  static const CpuFeatures features = detect();
   return features;
 }
 

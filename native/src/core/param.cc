@@ -243,7 +243,8 @@ void ParamSchema::reset(void* obj) const {
 void ParamSchema::parse(void* obj, std::span<const ParamKV> kwargs, std::string_view owner) const {
   reset(obj);
   std::vector<bool> seen(fields_.size(), false);
-  for (const auto& [key, value] : kwargs) {
+  for (const ParamKV& kv : kwargs) {
+    const std::string_view key = kv.first, value = kv.second;
     const ParamField* f = find(key);
     if (f == nullptr) {
       std::vector<std::string_view> names;

@@ -1,0 +1,19 @@
+// libFuzzer target: MXNet NDArray list files from arbitrary bytes must load or
+// fail with sn::Error; never crash, over-read (ASan) or allocate beyond the input.
+#include <cstddef>
+#include <cstdint>
+
+#include "core/error.h"
+#include "ndarray/serialization.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  try {
+    sn::NDArrayList list = sn::load_ndarray_list_from_bytes(data, size);
+    // Loaded arrays must be consistent with what the input could hold.
+    size_t total = 0;
+    for (const auto& a : list.arrays) total += a.nbytes();
+    if (total > size) __builtin_trap();
+  } catch (const sn::Error&) {
+  }
+  return 0;
+}
