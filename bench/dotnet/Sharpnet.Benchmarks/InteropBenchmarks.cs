@@ -5,9 +5,17 @@ using Sharpnet;
 [MemoryDiagnoser]
 public class InteropBenchmarks
 {
+    private NDArray _a = null!;
+
     [GlobalSetup]
-    public void Setup() => SharpnetLibrary.EnsureLoaded();
+    public void Setup() => _a = NDArray.Zeros(1);
+
+    [GlobalCleanup]
+    public void Cleanup() => _a.Dispose();
 
     [Benchmark(Description = "public API property -> one native call")]
     public int IntraOpThreadsGet() => Engine.IntraOpThreads;
+
+    [Benchmark(Description = "a tiny async push (fill of a 1-element array)")]
+    public void PushFill() => _a.Fill(1);
 }

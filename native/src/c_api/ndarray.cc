@@ -153,14 +153,14 @@ SN_API sn_status sn_ndarray_copy_to_async(sn_ndarray_t array, void* data, sn_dty
   a.ensure_allocated();
   sn::VarHandle r = a.var();
   // no_skip: a poisoned source still reaches the callback, with its error.
-  sn::Engine::get().push([a, data, dt, offset, count, callback, user_data](const sn::RunContext& ctx) {
+  const char* base = static_cast<const char*>(a.data()) + offset * sn::dtype_size(a.dtype());
+  sn::Engine::get().push([base, sd = a.dtype(), data, dt, count, callback, user_data](const sn::RunContext& ctx) {
     if (ctx.input_poison) {
       sn::capi::report_outcome(callback, user_data, ctx.input_poison);
       return;
     }
     try {
-      const char* base = static_cast<const char*>(a.data()) + offset * sn::dtype_size(a.dtype());
-      sn::convert(base, a.dtype(), data, dt, count, ctx.num_threads);
+      sn::convert(base, sd, data, dt, count, ctx.num_threads);
     } catch (...) {
       sn::capi::report_outcome(callback, user_data, std::current_exception());
       return;

@@ -1,5 +1,6 @@
 // The global engine, its settings, and what both engines share.
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <string_view>
@@ -62,6 +63,7 @@ struct GlobalEngine {
   std::mutex mutex;
   EngineConfig config;
   Engine* engine = nullptr;  // leaked: never destroyed by static destructors racing worker threads
+  std::atomic<Engine*> ready{nullptr};  // the same pointer, for the lock-free fast path of Engine::get
   bool shut_down = false;
 };
 
@@ -93,10 +95,12 @@ void check_not_started(const GlobalEngine& g, const char* what) {
 
 Engine& Engine::get() {
   GlobalEngine& g = global();
+  if (Engine* e = g.ready.load(std::memory_order_acquire)) return *e;
   std::lock_guard lock(g.mutex);
   if (g.engine == nullptr) {
     SN_CHECK_WITH_CODE_(kInvalidState, !g.shut_down, "engine: Sharpnet has been shut down; no further work can run");
     g.engine = create(g.config).release();
+    g.ready.store(g.engine, std::memory_order_release);
     SN_LOG(kDebug, "engine started: ", g.config.kind == EngineKind::kNaive ? "naive" : "threaded", ", ",
            g.config.cpu_compute_workers, " compute and ", g.config.cpu_copy_workers, " copy worker(s) per CPU device");
   }

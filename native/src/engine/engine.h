@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/device.h"
+#include "core/inline_function.h"
 
 namespace sn {
 
@@ -84,8 +85,9 @@ class OnComplete {
   void* block_ = nullptr;
 };
 
-using SyncFn = std::function<void(const RunContext&)>;
-using AsyncFn = std::function<void(const RunContext&, OnComplete)>;
+// Op functions: move-only, closures of up to 64 bytes stored inline (no allocation per push).
+using SyncFn = InlineFunction<void(const RunContext&)>;
+using AsyncFn = InlineFunction<void(const RunContext&, OnComplete)>;
 
 // A pre-built op for executors: its function and deduplicated variable lists
 // are made once and pushed many times.

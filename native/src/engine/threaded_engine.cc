@@ -35,6 +35,84 @@ struct OprBlock {
 
 namespace {
 
+// Note [Block pool]
+// Op blocks are allocated by the pushing thread and freed by a worker (or the
+// other way round). Through malloc that crosses threads on every op and
+// contends on the allocating thread's arena lock. Instead blocks are recycled:
+// each thread keeps a small cache of free blocks and trades batches of
+// kBatch with a global list, so memory flows from workers back to producers
+// with one lock per batch.
+class BlockPool {
+ public:
+  static void* take() {
+    Cache& c = cache();
+    if (c.blocks.empty()) refill(c);
+    if (c.blocks.empty()) return ::operator new(sizeof(OprBlock));
+    void* p = c.blocks.back();
+    c.blocks.pop_back();
+    return p;
+  }
+  static void give(void* p) noexcept {
+    Cache& c = cache();
+    try {
+      c.blocks.push_back(p);
+    } catch (...) {
+      ::operator delete(p);
+      return;
+    }
+    if (c.blocks.size() >= 2 * kBatch) spill(c);
+  }
+
+ private:
+  static constexpr size_t kBatch = 64;
+  struct Global {
+    std::mutex mutex;
+    std::vector<std::vector<void*>> batches;
+  };
+  struct Cache {
+    std::vector<void*> blocks;
+    ~Cache() {  // a thread ends: its blocks go back for others
+      while (!blocks.empty()) spill(*this);
+    }
+  };
+  static Global& global() {
+    static auto* g = new Global;  // leaked: outlives every thread's cache
+    return *g;
+  }
+  static Cache& cache() {
+    static thread_local Cache c;
+    return c;
+  }
+  static void refill(Cache& c) {
+    Global& g = global();
+    std::lock_guard lock(g.mutex);
+    if (g.batches.empty()) return;
+    c.blocks = std::move(g.batches.back());
+    g.batches.pop_back();
+  }
+  static void spill(Cache& c) noexcept {
+    size_t n = std::min(kBatch, c.blocks.size());
+    try {
+      std::vector<void*> batch(c.blocks.end() - static_cast<ptrdiff_t>(n), c.blocks.end());
+      c.blocks.resize(c.blocks.size() - n);
+      Global& g = global();
+      std::lock_guard lock(g.mutex);
+      g.batches.push_back(std::move(batch));
+    } catch (...) {
+      for (size_t i = 0; i < n; ++i) {
+        ::operator delete(c.blocks.back());
+        c.blocks.pop_back();
+      }
+    }
+  }
+};
+
+OprBlock* make_block() { return ::new (BlockPool::take()) OprBlock; }
+void destroy_block(OprBlock* block) noexcept {
+  block->~OprBlock();
+  BlockPool::give(block);
+}
+
 class ThreadedEngine;
 thread_local const ThreadedEngine* t_worker_of = nullptr;  // set on this engine's worker threads
 
@@ -253,7 +331,7 @@ class ThreadedEngine final : public Engine {
     check_device_available(device, op->options.name);
     SN_INTERNAL_ASSERT(!op->deleted.load(), "push_operator after delete_operator");
     flush_bulk_if_mine();
-    OprBlock* block = new OprBlock;
+    OprBlock* block = make_block();
     block->opr = op;
     op->refs.fetch_add(1);
     push_block(block, device, priority, false);
@@ -377,7 +455,7 @@ class ThreadedEngine final : public Engine {
   // --- pushing ---------------------------------------------------------------
 
   static OprBlock* new_block() {
-    auto* block = new OprBlock;
+    OprBlock* block = make_block();
     block->opr = &block->own;
     return block;
   }
@@ -398,10 +476,11 @@ class ThreadedEngine final : public Engine {
   void push_block(OprBlock* block, const Device& device, int priority, bool deleting) {
     EngineOpr* opr = block->opr;
     const bool user = !opr->options.internal && opr->options.property != FnProperty::kDeleteVar;
-    // Back-pressure (user pushes only, never on a worker: it would deadlock). The bound is approximate
-    // under concurrent producers.
+    // Back-pressure (user pushes only, never on a worker: it would deadlock), with hysteresis: a blocked
+    // producer resumes once the queue drains to the low-water mark, so it is woken once per batch, not per
+    // completed op. The bound is approximate under concurrent producers.
     if (user && t_worker_of != this && pending_user_.load() >= max_pending_.load()) {
-      wait_until([&] { return pending_user_.load() < max_pending_.load() || stopped_.load(); });
+      wait_until([&] { return pending_user_.load() <= low_water() || stopped_.load(); });
     }
     pending_.fetch_add(1);
     if (user) pending_user_.fetch_add(1);
@@ -527,17 +606,24 @@ class ThreadedEngine final : public Engine {
     auto* engine = static_cast<ThreadedEngine*>(block->engine);
     EngineOpr* shared = block->opr == &block->own ? nullptr : block->opr;
     const bool user = !block->opr->options.internal && block->opr->options.property != FnProperty::kDeleteVar;
-    delete block;
+    destroy_block(block);
     if (shared != nullptr) unref_operator(shared);
     engine->op_released(user);
   }
 
+  // Where a producer blocked by back-pressure resumes.
+  int64_t low_water() const noexcept {
+    int64_t max = max_pending_.load();
+    return max - (max + 3) / 4;
+  }
+
   void op_released(bool user) noexcept {
     finishing_.fetch_add(1);  // before the decrement: a waiter that sees 0 pending also sees this
-    if (user) pending_user_.fetch_sub(1);
-    pending_.fetch_sub(1);
-    // A waiter registers before re-checking the counters; seeing it here means it needs the signal.
-    if (waiters_.load() > 0) {
+    int64_t users_left = user ? pending_user_.fetch_sub(1) - 1 : -1;
+    int64_t left = pending_.fetch_sub(1) - 1;
+    // Waiters wait for 0 pending (wait_all) or for the low-water mark (back-pressure): signal exactly there.
+    // A waiter registers before re-checking the counters; seeing it here means it may need the signal.
+    if ((left == 0 || users_left == low_water()) && waiters_.load() > 0) {
       std::lock_guard lock(wait_mutex_);
       wait_cv_.notify_all();
     }
@@ -678,16 +764,18 @@ class ThreadedEngine final : public Engine {
     push_block(block, t_bulk.device, 0, false);
   }
 
+  // Counters written on every op by producers and workers each get a cache line: sharing one would
+  // bounce it between the pushing thread and the worker on every op.
   const EngineConfig config_;
   std::atomic<bool> stopped_{false};
-  std::atomic<uint64_t> seq_{0};
-  std::atomic<int> busy_workers_{0};
+  alignas(64) std::atomic<uint64_t> seq_{0};
+  alignas(64) std::atomic<int> busy_workers_{0};
 
-  std::atomic<int64_t> pending_{0};       // pushed, not finished
-  std::atomic<int64_t> pending_user_{0};  // of which user pushes (back-pressure counts these)
-  std::atomic<int64_t> max_pending_;
-  std::atomic<int> waiters_{0};           // threads sleeping in wait_until
-  std::atomic<int> finishing_{0};         // finish() calls still touching the engine
+  alignas(64) std::atomic<int64_t> pending_{0};       // pushed, not finished
+  alignas(64) std::atomic<int64_t> pending_user_{0};  // of which user pushes (back-pressure counts these)
+  alignas(64) std::atomic<int64_t> max_pending_;      // read-mostly
+  std::atomic<int> waiters_{0};                       // threads sleeping in wait_until (read-mostly)
+  alignas(64) std::atomic<int> finishing_{0};         // op_released calls still touching the engine
   std::mutex wait_mutex_;
   std::condition_variable wait_cv_;
 

@@ -17,19 +17,21 @@ void check_range(const NDArray& a, int64_t offset, int64_t count, const char* wh
 
 }  // namespace
 
+// Ops capture raw pointers (Note [Op lifetimes]).
 void fill(const NDArray& dst, double value) {
   dst.ensure_allocated();
   VarHandle w = dst.var();
-  Engine::get().push([dst, value](const RunContext& ctx) { fill(dst.data(), dst.dtype(), dst.size(), value, ctx.num_threads); },
-                     dst.device(), {}, one(w), PushOptions{.name = "fill"});
+  Engine::get().push([data = dst.data(), dtype = dst.dtype(), n = dst.size(), value](const RunContext& ctx) {
+    fill(data, dtype, n, value, ctx.num_threads);
+  }, dst.device(), {}, one(w), PushOptions{.name = "fill"});
 }
 
 void arange(const NDArray& dst, double start, double step, int64_t repeat) {
   SN_CHECK(repeat >= 1, "arange: argument 'repeat' expects a count >= 1, got ", repeat);
   dst.ensure_allocated();
   VarHandle w = dst.var();
-  Engine::get().push([dst, start, step, repeat](const RunContext& ctx) {
-    arange(dst.data(), dst.dtype(), dst.size(), start, step, repeat, ctx.num_threads);
+  Engine::get().push([data = dst.data(), dtype = dst.dtype(), n = dst.size(), start, step, repeat](const RunContext& ctx) {
+    arange(data, dtype, n, start, step, repeat, ctx.num_threads);
   }, dst.device(), {}, one(w), PushOptions{.name = "arange"});
 }
 
@@ -43,9 +45,9 @@ void copy(const NDArray& src, const NDArray& dst) {
   VarHandle r = src.var(), w = dst.var();
   // A copy between devices runs on the target's copy pool; on one device it is compute.
   FnProperty prop = src.device() == dst.device() ? FnProperty::kNormal : FnProperty::kCopy;
-  Engine::get().push([src, dst](const RunContext& ctx) {
-    convert(src.data(), src.dtype(), dst.data(), dst.dtype(), src.size(), ctx.num_threads);
-  }, dst.device(), one(r), one(w), PushOptions{.property = prop, .name = "copyto"});
+  Engine::get().push([s = src.data(), sd = src.dtype(), d = dst.data(), dd = dst.dtype(), n = src.size()](
+                         const RunContext& ctx) { convert(s, sd, d, dd, n, ctx.num_threads); },
+                     dst.device(), one(r), one(w), PushOptions{.property = prop, .name = "copyto"});
 }
 
 NDArray copy_to_device(const NDArray& src, const Device& device) {
@@ -67,9 +69,9 @@ void copy_from_host(const NDArray& dst, const void* data, DType host_dtype, int6
   dst.ensure_allocated();
   VarHandle w = dst.var();
   // Pushed and waited for: the host buffer is only valid during this call.
-  Engine::get().push([dst, data, host_dtype, offset, count](const RunContext& ctx) {
-    char* base = static_cast<char*>(dst.data()) + offset * dtype_size(dst.dtype());
-    convert(data, host_dtype, base, dst.dtype(), count, ctx.num_threads);
+  char* base = static_cast<char*>(dst.data()) + offset * dtype_size(dst.dtype());
+  Engine::get().push([base, dd = dst.dtype(), data, host_dtype, count](const RunContext& ctx) {
+    convert(data, host_dtype, base, dd, count, ctx.num_threads);
   }, dst.device(), {}, one(w), PushOptions{.name = "copy_from"});
   Engine::get().wait_for_var(w);
 }
@@ -83,9 +85,9 @@ void copy_to_host(const NDArray& src, void* data, DType host_dtype, int64_t offs
   Engine& engine = Engine::get();
   VarHandle done = engine.new_var();
   VarHandle r = src.var();
-  engine.push([src, data, host_dtype, offset, count](const RunContext& ctx) {
-    const char* base = static_cast<const char*>(src.data()) + offset * dtype_size(src.dtype());
-    convert(base, src.dtype(), data, host_dtype, count, ctx.num_threads);
+  const char* base = static_cast<const char*>(src.data()) + offset * dtype_size(src.dtype());
+  engine.push([base, sd = src.dtype(), data, host_dtype, count](const RunContext& ctx) {
+    convert(base, sd, data, host_dtype, count, ctx.num_threads);
   }, src.device(), one(r), one(done), PushOptions{.name = "copy_to"});
   try {
     engine.wait_for_var(done);

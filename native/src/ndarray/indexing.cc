@@ -124,11 +124,11 @@ NDArray get_item(const NDArray& a, std::span<const IndexItem> key) {
   region_layout(r, strides, shape, src_strides);
   int64_t off = flat_begin(r, strides);
   VarHandle rv = a.var(), wv = out.var();
-  Engine::get().push([a, out, shape, src_strides, off](const RunContext& ctx) {
-    auto dst_strides = row_major_strides(Shape(std::span<const int64_t>(shape)));
-    const int eb = dtype_size(a.dtype());
-    strided_copy(shape, eb, StridedView{static_cast<char*>(a.data()) + off * eb, src_strides},
-                 StridedView{out.data(), dst_strides}, ctx.num_threads);
+  const int eb = dtype_size(a.dtype());
+  auto dst_strides = row_major_strides(Shape(std::span<const int64_t>(shape)));
+  Engine::get().push([src = static_cast<char*>(a.data()) + off * eb, dst = out.data(), eb, shape, src_strides,
+                      dst_strides](const RunContext& ctx) {
+    strided_copy(shape, eb, StridedView{src, src_strides}, StridedView{dst, dst_strides}, ctx.num_threads);
   }, a.device(), std::span<const VarHandle>(&rv, 1), std::span<const VarHandle>(&wv, 1), PushOptions{.name = "slice"});
   return out;
 }
@@ -141,11 +141,12 @@ void set_item(const NDArray& a, std::span<const IndexItem> key, double value) {
   int64_t off = flat_begin(r, strides);
   a.ensure_allocated();
   VarHandle wv = a.var();
-  Engine::get().push([a, shape, dst_strides, off, value](const RunContext& ctx) {
-    const int eb = dtype_size(a.dtype());
+  const int eb = dtype_size(a.dtype());
+  Engine::get().push([dst = static_cast<char*>(a.data()) + off * eb, dtype = a.dtype(), eb, shape, dst_strides,
+                      value](const RunContext& ctx) {
     unsigned char bytes[8];
-    scalar_to_bytes(value, a.dtype(), bytes);
-    strided_fill(shape, eb, bytes, StridedView{static_cast<char*>(a.data()) + off * eb, dst_strides}, ctx.num_threads);
+    scalar_to_bytes(value, dtype, bytes);
+    strided_fill(shape, eb, bytes, StridedView{dst, dst_strides}, ctx.num_threads);
   }, a.device(), {}, std::span<const VarHandle>(&wv, 1), PushOptions{.name = "set_item"});
 }
 
@@ -198,10 +199,10 @@ void set_item(const NDArray& a, std::span<const IndexItem> key, const NDArray& v
   a.ensure_allocated();
   src.ensure_allocated();
   VarHandle rv = src.var(), wv = a.var();
-  Engine::get().push([a, src, shape, src_strides, dst_strides, off](const RunContext& ctx) {
-    const int eb = dtype_size(a.dtype());
-    strided_copy(shape, eb, StridedView{src.data(), src_strides},
-                 StridedView{static_cast<char*>(a.data()) + off * eb, dst_strides}, ctx.num_threads);
+  const int eb = dtype_size(a.dtype());
+  Engine::get().push([s = src.data(), d = static_cast<char*>(a.data()) + off * eb, eb, shape, src_strides,
+                      dst_strides](const RunContext& ctx) {
+    strided_copy(shape, eb, StridedView{s, src_strides}, StridedView{d, dst_strides}, ctx.num_threads);
   }, a.device(), std::span<const VarHandle>(&rv, 1), std::span<const VarHandle>(&wv, 1), PushOptions{.name = "set_item"});
 }
 

@@ -19,6 +19,13 @@ namespace sn {
 struct AutogradEntry;
 struct DeferredEntry;
 
+// Note [Op lifetimes]
+// An op pushed on an array captures the raw data pointer (taken on the
+// pushing thread, after ensure_allocated), not the NDArray: storage is freed
+// only by the chunk's delete_var, which the engine runs after every op pushed
+// earlier on the chunk's variable, so the pointer outlives every op that uses
+// it. Small captures keep the push path free of reference-count traffic.
+
 // Memory and dependency shared by an array and its views.
 // Note [Lazy allocation]: a chunk gets storage when the first operation that
 // touches it is pushed (on the pushing thread, so an out-of-memory error
