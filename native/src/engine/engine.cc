@@ -44,6 +44,15 @@ void dedupe_vars(std::span<const VarHandle> reads, std::span<const VarHandle> wr
   }
 }
 
+EngineOpr* make_operator(AsyncFn fn, std::span<const VarHandle> reads, std::span<const VarHandle> writes,
+                         const PushOptions& options) {
+  auto opr = std::make_unique<EngineOpr>();
+  opr->fn = std::move(fn);
+  opr->set_vars(reads, writes);
+  opr->options = options;
+  return opr.release();
+}
+
 void EngineOpr::set_vars(std::span<const VarHandle> r, std::span<const VarHandle> w) {
   dedupe_vars(r, w, reads, writes, write_is_read);
 }

@@ -78,6 +78,10 @@ class EngineOpr {
   void set_vars(std::span<const VarHandle> r, std::span<const VarHandle> w);
 };
 
+// A pre-built operator (Engine::new_operator), the same for both engines.
+EngineOpr* make_operator(AsyncFn fn, std::span<const VarHandle> reads, std::span<const VarHandle> writes,
+                         const PushOptions& options);
+
 // Splits (reads, writes) into unique read-only vars and unique written vars.
 void dedupe_vars(std::span<const VarHandle> reads, std::span<const VarHandle> writes, VarList& out_reads,
                  VarList& out_writes, FlagList& out_write_is_read);

@@ -56,11 +56,7 @@ class NaiveEngine final : public Engine {
 
   OprHandle new_operator(AsyncFn fn, std::span<const VarHandle> reads, std::span<const VarHandle> writes,
                          const PushOptions& options) override {
-    auto opr = std::make_unique<EngineOpr>();
-    opr->fn = std::move(fn);
-    opr->set_vars(reads, writes);
-    opr->options = options;
-    return opr.release();
+    return make_operator(std::move(fn), reads, writes, options);
   }
 
   void push_operator(OprHandle op, const Device& device, int priority) override {
