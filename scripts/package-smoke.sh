@@ -28,3 +28,6 @@ dotnet new console --name SmokeApp --output . --framework net10.0 >/dev/null
 cp "$repo/scripts/smoke/Program.cs" Program.cs
 dotnet add package Sharpnet --version "$version" >/dev/null
 dotnet run -c Release
+# The same app without its native files: the error must say what is missing and where it looked.
+rm -rf bin/Release/net10.0/runtimes bin/Release/net10.0/libsharpnet.so
+dotnet bin/Release/net10.0/SmokeApp.dll missing

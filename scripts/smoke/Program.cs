@@ -1,5 +1,24 @@
 // The package smoke test's program (scripts/package-smoke.sh copies it into a fresh console app).
+// With the argument "missing" it checks the failure when the native files are gone instead.
 using Sharpnet;
+
+if (args.FirstOrDefault() == "missing")
+{
+    try
+    {
+        SharpnetLibrary.EnsureLoaded();
+        Console.WriteLine("smoke test failed: the native library loaded although it was removed");
+        return 1;
+    }
+    catch (SharpnetException e) when (e.ErrorCode == ErrorCode.NotFound)
+    {
+        Console.WriteLine(e.Message);
+        bool explains = e.Message.Contains("could not be loaded") && e.Message.Contains("Sharpnet.Runtime.linux-x64") &&
+                        e.Message.Contains("Probed:") && e.Message.Contains("runtimes/linux-x64/native/libsharpnet.so: no such file");
+        Console.WriteLine(explains ? "ok: a missing native library is a clear error with a probe trace" : "smoke test failed: unclear message");
+        return explains ? 0 : 1;
+    }
+}
 
 Console.WriteLine($"Sharpnet {SharpnetLibrary.Version} (managed {SharpnetLibrary.ManagedVersion}), ABI {SharpnetLibrary.AbiVersion}");
 Check(SharpnetLibrary.HasFeature("DNNL"), "the native library reports oneDNN");
@@ -26,6 +45,7 @@ foreach (string lib in new[] { "libsharpnet.so", "libdnnl.so.2", "libgomp.so.1" 
     Check(path is not null && path.Contains("/runtimes/linux-x64/native/"), $"{lib} is loaded from the package (got {path ?? "nothing"})");
 }
 Console.WriteLine("smoke test passed");
+return 0;
 
 static void Check(bool ok, string what)
 {
