@@ -1,0 +1,64 @@
+// oneDNN plumbing shared by ops: the CPU engine, a stream per thread, and a
+// bounded cache of primitives keyed by shape signature.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <list>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "core/dtype.h"
+#include "core/error.h"
+
+namespace sn::onednn {
+
+dnnl::engine& cpu_engine();
+dnnl::stream& thread_stream();
+dnnl::memory::data_type to_dnnl(DType dtype);
+
+// Note [Primitive cache]
+// Creating a oneDNN primitive (choosing and JIT-compiling a kernel) costs far
+// more than running a small one, so primitives are cached by a key built from
+// everything that determines them (op, dims, strides, dtypes). The cache is an
+// LRU bounded at kCapacity entries per primitive kind; primitives are
+// immutable and oneDNN allows executing one from several threads at once.
+template <class Primitive>
+class PrimitiveCache {
+ public:
+  static constexpr size_t kCapacity = 512;
+
+  template <class Make>
+  Primitive get(const std::string& key, Make make) {
+    {
+      std::lock_guard lock(mutex_);
+      auto it = map_.find(key);
+      if (it != map_.end()) {
+        lru_.splice(lru_.begin(), lru_, it->second.second);
+        return it->second.first;
+      }
+    }
+    Primitive p = make();  // outside the lock: creation can take milliseconds
+    std::lock_guard lock(mutex_);
+    if (map_.find(key) == map_.end()) {
+      lru_.push_front(key);
+      map_.emplace(key, std::make_pair(p, lru_.begin()));
+      if (map_.size() > kCapacity) {
+        map_.erase(lru_.back());
+        lru_.pop_back();
+      }
+    }
+    return p;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::list<std::string> lru_;
+  std::unordered_map<std::string, std::pair<Primitive, std::list<std::string>::iterator>> map_;
+};
+
+// oneDNN reports errors with dnnl::error; turn them into Sharpnet errors naming the op.
+[[noreturn]] void rethrow_dnnl(const dnnl::error& e, std::string_view op);
+
+}  // namespace sn::onednn

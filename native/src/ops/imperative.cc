@@ -1,0 +1,181 @@
+#include "ops/imperative.h"
+
+#include <algorithm>
+#include <atomic>
+
+#include "core/error.h"
+#include "core/small_vector.h"
+#include "core/str.h"
+#include "storage/storage.h"
+
+namespace sn {
+
+namespace {
+
+std::atomic<RecordHook> g_record_hook{nullptr};
+std::atomic<uint64_t> g_seed{0};
+std::atomic<uint64_t> g_random_sequence{0};
+
+std::string shape_list(const std::vector<Shape>& shapes) {
+  std::string out;
+  for (size_t i = 0; i < shapes.size(); ++i) out += (i ? ", " : "") + shapes[i].to_string();
+  return out;
+}
+
+// One kernel launch, kept alive by the engine op until it runs.
+struct KernelCall {
+  KernelFn kernel;
+  OpAttrs attrs;
+  std::vector<TensorView> in, out;
+  uint64_t seed = 0, sequence = 0;
+  size_t workspace = 0;
+};
+
+// Ops without inputs (samplers, fills) may name their device in a "ctx" parameter ("cpu(1)").
+Device device_of(const OpAttrs& attrs, const Device& fallback) {
+  const ParamField* f = attrs.op->schema->find("ctx");
+  if (f == nullptr || f->kind != ParamKind::kString) return fallback;
+  std::string text = f->access->print(*f, attrs.params.get());
+  if (text.empty()) return fallback;
+  auto d = parse_device(text);
+  SN_CHECK(d.has_value(), attrs.op->name, ": parameter 'ctx' expects a device such as cpu(0) or gpu(1), got '", text, "'");
+  return *d;
+}
+
+}  // namespace
+
+void set_record_hook(RecordHook hook) noexcept { g_record_hook.store(hook); }
+
+void set_random_seed(uint64_t seed) noexcept {
+  g_seed.store(seed);
+  g_random_sequence.store(0);
+}
+
+void infer_outputs(const OpAttrs& attrs, std::vector<Shape>& in_shapes, std::vector<Shape>& out_shapes,
+                   std::vector<int>& in_types, std::vector<int>& out_types) {
+  const OpDef& op = *attrs.op;
+  SN_INTERNAL_ASSERT(op.infer_shape && op.infer_type, "op '", op.name, "' has no shape or type inference");
+  std::vector<Shape> given = in_shapes;
+  if (!op.infer_shape(attrs, in_shapes, out_shapes)) {
+    SN_THROW(kShape, op.name, ": cannot infer the output shapes from input shapes ", shape_list(given));
+  }
+  for (const Shape& s : out_shapes)
+    SN_CHECK_SHAPE(s.is_known(), op.name, ": output shape ", s, " is not fully known from input shapes ",
+                   shape_list(given));
+  if (!op.infer_type(attrs, in_types, out_types)) {
+    SN_THROW(kType, op.name, ": cannot infer the output dtypes");
+  }
+}
+
+std::vector<NDArray> invoke(const OpAttrs& attrs, std::span<const NDArray> inputs, std::span<const NDArray> outs,
+                            const InvokeFlags& flags, const Device& device) {
+  const OpDef& op = *attrs.op;
+  const int n_in = op.num_inputs(attrs);
+  if (static_cast<int>(inputs.size()) != n_in) {
+    std::string names;
+    for (int i = 0; i < n_in; ++i) names += (i ? ", " : "") + op.input_name(i);
+    SN_THROW(kInvalidArgument, op.name, ": expected ", n_in, " input(s) (", names, "), got ", inputs.size());
+  }
+  for (size_t i = 0; i < inputs.size(); ++i)
+    SN_CHECK(!inputs[i].is_none(), op.name, ": input ", i, " (", op.input_name(static_cast<int>(i)), ") is empty");
+  Device dev = inputs.empty() ? device_of(attrs, device) : inputs[0].device();
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    SN_CHECK(inputs[i].device() == dev, op.name, ": all inputs must live on the same context, but input 0 is on ",
+             dev, " and input ", i, " is on ", inputs[i].device());
+  }
+  check_device_available(dev, op.name);
+
+  // Meta: shapes and dtypes of every output.
+  const int n_out = op.num_outputs(attrs);
+  const int n_visible = op.num_visible(attrs);
+  SN_CHECK(outs.size() <= static_cast<size_t>(n_visible), op.name, ": got ", outs.size(), " out arrays but ", op.name,
+           " has ", n_visible, " output(s)");
+  std::vector<Shape> in_shapes, out_shapes(static_cast<size_t>(n_out), Shape::unknown());
+  std::vector<int> in_types, out_types(static_cast<size_t>(n_out), -1);
+  for (const NDArray& a : inputs) {
+    in_shapes.push_back(a.shape());
+    in_types.push_back(static_cast<int>(a.dtype()));
+  }
+  infer_outputs(attrs, in_shapes, out_shapes, in_types, out_types);
+  for (int t : out_types)
+    if (!op.supports(static_cast<DType>(t))) throw_unsupported_dtype(op.name, static_cast<DType>(t), op.dtypes);
+
+  // Outputs: new arrays, or the caller's `out` arrays checked against the inference.
+  std::vector<NDArray> outputs;
+  outputs.reserve(static_cast<size_t>(n_out));
+  for (int i = 0; i < n_out; ++i) {
+    const Shape& s = out_shapes[static_cast<size_t>(i)];
+    DType t = static_cast<DType>(out_types[static_cast<size_t>(i)]);
+    if (static_cast<size_t>(i) < outs.size() && !outs[static_cast<size_t>(i)].is_none()) {
+      const NDArray& o = outs[static_cast<size_t>(i)];
+      SN_CHECK_SHAPE(o.shape() == s && o.dtype() == t, op.name, ": out has shape ", o.shape(), " and dtype ", o.dtype(),
+                     " but the result has shape ", s, " and dtype ", t);
+      SN_CHECK(o.device() == dev, op.name, ": out lives on ", o.device(), " but the inputs on ", dev);
+      SN_CHECK(!(flags.recording && o.autograd), op.name,
+               ": cannot write in place into an array recorded by autograd (it has history or an attached gradient); "
+               "write into a new array, or pause recording");
+      for (size_t k = 0; k < inputs.size(); ++k) {
+        if (!o.same_chunk(inputs[k])) continue;
+        bool declared = false;
+        for (auto [pi, po] : op.inplace) declared |= pi == static_cast<int>(k) && po == i;
+        bool exact = o.byte_offset() == inputs[k].byte_offset() && o.nbytes() == inputs[k].nbytes();
+        SN_CHECK(declared && exact, op.name, ": out shares memory with input ", k, " (", op.input_name(static_cast<int>(k)),
+                 "), and ", op.name, " cannot write over that input");
+      }
+      outputs.push_back(o);
+    } else {
+      outputs.push_back(NDArray::empty(s, t, dev));
+    }
+  }
+
+  if (flags.recording) {
+    if (RecordHook hook = g_record_hook.load()) hook(attrs, inputs, outputs, flags);
+  }
+  SN_CHECK_WITH_CODE_(kUnsupported, !flags.deferred, op.name,
+                      ": deferred compute (tracing a hybridized block) is not available in this version");
+
+  // Push the kernel: reads the inputs, writes the outputs and the mutated auxiliary inputs.
+  KernelFn kernel = op.kernel(dev.type);
+  SN_CHECK_WITH_CODE_(kUnsupported, kernel != nullptr, op.name, ": has no kernel for ", dev);
+  auto call = std::make_unique<KernelCall>();
+  call->kernel = kernel;
+  call->attrs = attrs;
+  SmallVector<VarHandle, 4> reads, writes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const NDArray& a = inputs[i];
+    a.ensure_allocated();
+    call->in.push_back(TensorView{a.data(), a.shape(), a.dtype()});
+    bool mutated = std::find(op.aux_inputs.begin(), op.aux_inputs.end(), static_cast<int>(i)) != op.aux_inputs.end();
+    (mutated ? writes : reads).push_back(a.var());
+  }
+  for (const NDArray& o : outputs) {
+    o.ensure_allocated();
+    call->out.push_back(TensorView{o.data(), o.shape(), o.dtype()});
+    writes.push_back(o.var());
+  }
+  if (op.needs_random) {
+    call->seed = g_seed.load();
+    call->sequence = g_random_sequence.fetch_add(1);
+  }
+  if (op.workspace) call->workspace = op.workspace(attrs, call->in, call->out);
+  Engine::get().push([c = std::move(call)](const RunContext& ctx) {
+    OpContext oc{ctx, c->attrs, c->seed, c->sequence};
+    if (c->workspace == 0) {
+      c->kernel(oc, c->in, c->out);
+      return;
+    }
+    // Temporary space from the device's pool, returned when the kernel ends (or throws).
+    Storage& pool = Storage::of(ctx.device);
+    StorageHandle ws = pool.alloc(c->workspace, ctx.device);
+    struct Release {
+      Storage& pool;
+      StorageHandle& h;
+      ~Release() { pool.free(h); }
+    } release{pool, ws};
+    oc.workspace = ws.ptr;
+    c->kernel(oc, c->in, c->out);
+  }, dev, reads, writes, PushOptions{.name = op.name.c_str()});
+  return outputs;
+}
+
+}  // namespace sn

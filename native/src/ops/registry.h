@@ -1,0 +1,248 @@
+// The operator registry: each op declared once, with everything the rest of
+// the system needs (ARCHITECTURE.md "Operators: one op, one place").
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/device.h"
+#include "core/dtype.h"
+#include "core/param.h"
+#include "core/shape.h"
+#include "engine/engine.h"
+
+namespace sn {
+
+struct OpDef;
+class GradBuilder;
+
+// The parsed parameters of one op application.
+struct OpAttrs {
+  const OpDef* op = nullptr;
+  std::shared_ptr<const void> params;  // the op's parameter struct (an empty struct for ops without params)
+  template <class P>
+  const P& get() const {
+    return *static_cast<const P*>(params.get());
+  }
+};
+
+// A dense tensor an op kernel reads or writes: contiguous, row-major.
+struct TensorView {
+  void* data = nullptr;
+  Shape shape;
+  DType dtype = DType::kFloat32;
+  template <class T>
+  T* ptr() const noexcept {
+    return static_cast<T*>(data);
+  }
+  int64_t size() const { return shape.size(); }
+};
+
+// What a kernel gets besides its tensors.
+struct OpContext {
+  const RunContext& run;
+  const OpAttrs& attrs;
+  uint64_t random_seed = 0;      // ops that asked for random numbers: (seed, sequence) key Philox
+  uint64_t random_sequence = 0;
+  void* workspace = nullptr;     // ops that asked for temporary space: that many bytes, 64-byte aligned
+  template <class P>
+  const P& params() const {
+    return attrs.get<P>();
+  }
+};
+
+// Shape inference (legacy semantics: unknown dims are -1, an unknown rank is Shape::unknown()).
+// Fills whatever it can deduce in both directions; returns whether every output shape is known.
+// Conflicts throw kShape errors naming the op and the shapes.
+using InferShapeFn = bool (*)(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out);
+// Dtype inference: -1 is unknown. Conflicts throw kType errors.
+using InferTypeFn = bool (*)(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out);
+using KernelFn = void (*)(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out);
+// Builds the gradients of the op's inputs with registered ops (Note [Gradients]).
+using GradientFn = void (*)(GradBuilder& b);
+using CountFn = int (*)(const OpAttrs& attrs);
+// Bytes of temporary space a kernel needs for these input/output shapes and dtypes (0: none).
+using WorkspaceFn = size_t (*)(const OpAttrs& attrs, std::span<const TensorView> in, std::span<const TensorView> out);
+
+struct OpDef {
+  int32_t id = -1;
+  std::string name;                  // canonical: broadcast_add, Convolution, _plus_scalar
+  std::vector<std::string> aliases;  // broadcast_plus, _PlusScalar
+  std::string doc;
+
+  // Parameters (type-erased over the op's struct).
+  const ParamSchema* schema = nullptr;
+  std::shared_ptr<void> (*new_params)() = nullptr;  // a struct holding every default
+
+  // Inputs: fixed names, or variadic (`variadic_key` counts them; names arg0, arg1, ...).
+  std::vector<std::string> input_names;
+  std::string variadic_key;
+  CountFn num_inputs_fn = nullptr;
+  std::vector<int> aux_inputs;  // inputs the op mutates (BatchNorm's moving statistics)
+
+  // Outputs: visible ones first, then hidden ones only the gradient reads.
+  std::vector<std::string> output_names;
+  int num_visible_outputs = 1;
+  CountFn num_outputs_fn = nullptr;  // variadic outputs (split)
+  std::vector<std::pair<int, int>> inplace;  // (input, output) that may share memory
+
+  InferShapeFn infer_shape = nullptr;
+  InferTypeFn infer_type = nullptr;
+  std::array<KernelFn, 4> kernels{};  // by DeviceType code
+  std::span<const DType> dtypes;      // output dtypes the kernels support (checked before a kernel is pushed)
+
+  // Resources the kernels request.
+  bool needs_random = false;          // a Philox (seed, sequence) per call
+  WorkspaceFn workspace = nullptr;    // temporary space per call
+
+  // Gradient (Note [Gradients]).
+  GradientFn gradient = nullptr;
+  bool zero_gradient = false;              // differentiable, with zero gradient for every input
+  std::vector<bool> grad_reads_input;      // which forward inputs the gradient reads
+  std::vector<bool> grad_reads_output;     // which forward outputs (hidden included) it reads
+
+  int num_inputs(const OpAttrs& attrs) const {
+    return num_inputs_fn ? num_inputs_fn(attrs) : static_cast<int>(input_names.size());
+  }
+  int num_outputs(const OpAttrs& attrs) const {
+    return num_outputs_fn ? num_outputs_fn(attrs) : static_cast<int>(output_names.size());
+  }
+  int num_visible(const OpAttrs& attrs) const {
+    return num_outputs_fn ? num_outputs_fn(attrs) : num_visible_outputs;
+  }
+  std::string input_name(int i) const {
+    return variadic_key.empty() ? input_names[static_cast<size_t>(i)] : "arg" + std::to_string(i);
+  }
+  bool differentiable() const { return gradient != nullptr || zero_gradient; }
+  // MXNet's auto-naming hint for the op called by `name` (canonical or alias): that name lowercased,
+  // so _PlusScalar names nodes _plusscalar0 while the graph records _plus_scalar.
+  static std::string name_hint(std::string_view name);
+  bool supports(DType t) const noexcept;
+  KernelFn kernel(DeviceType type) const { return kernels[static_cast<size_t>(type)]; }
+
+  // Parses MXNet string parameters (errors name the op).
+  OpAttrs parse(std::span<const ParamKV> kwargs) const;
+  // The default parameters.
+  OpAttrs defaults() const;
+};
+
+class OpRegistry {
+ public:
+  static OpRegistry& get();
+  // By canonical name or alias; null if unknown.
+  const OpDef* find(std::string_view name) const noexcept;
+  // Like find, but an unknown name is a kNotFound error suggesting close names.
+  const OpDef& at(std::string_view name) const;
+  const OpDef& at(int32_t id) const;
+  std::span<const OpDef* const> all() const noexcept { return ops_; }
+  OpDef& add(std::string name);
+
+ private:
+  std::vector<const OpDef*> ops_;
+  std::vector<std::unique_ptr<OpDef>> storage_;
+};
+
+// Fluent registration, used once per op in its own file:
+//   SN_REGISTER_OP(broadcast_add).describe("...").inputs({"lhs", "rhs"}).infer_shape(...)...;
+class OpRegistrar {
+ public:
+  explicit OpRegistrar(const char* name) : def_(OpRegistry::get().add(name)) {}
+  OpRegistrar& describe(std::string doc) {
+    def_.doc = std::move(doc);
+    return *this;
+  }
+  OpRegistrar& alias(std::string name) {
+    def_.aliases.push_back(std::move(name));
+    return *this;
+  }
+  template <class P>
+  OpRegistrar& params() {
+    def_.schema = &param_schema<P>();
+    def_.new_params = [] {
+      auto p = std::make_shared<P>();
+      param_schema<P>().reset(p.get());
+      return std::shared_ptr<void>(p);
+    };
+    return *this;
+  }
+  OpRegistrar& inputs(std::vector<std::string> names) {
+    def_.input_names = std::move(names);
+    return *this;
+  }
+  OpRegistrar& variadic_inputs(std::string key, CountFn count) {
+    def_.variadic_key = std::move(key);
+    def_.num_inputs_fn = count;
+    return *this;
+  }
+  OpRegistrar& aux(std::vector<int> mutated) {
+    def_.aux_inputs = std::move(mutated);
+    return *this;
+  }
+  OpRegistrar& outputs(std::vector<std::string> names, int visible = -1) {
+    def_.num_visible_outputs = visible < 0 ? static_cast<int>(names.size()) : visible;
+    def_.output_names = std::move(names);
+    return *this;
+  }
+  OpRegistrar& variadic_outputs(CountFn count) {
+    def_.num_outputs_fn = count;
+    return *this;
+  }
+  OpRegistrar& inplace(std::vector<std::pair<int, int>> pairs) {
+    def_.inplace = std::move(pairs);
+    return *this;
+  }
+  OpRegistrar& infer_shape(InferShapeFn f) {
+    def_.infer_shape = f;
+    return *this;
+  }
+  OpRegistrar& infer_type(InferTypeFn f) {
+    def_.infer_type = f;
+    return *this;
+  }
+  OpRegistrar& kernel(DeviceType device, KernelFn f) {
+    def_.kernels[static_cast<size_t>(device)] = f;
+    return *this;
+  }
+  // The dtypes the kernels handle, as a DTypeTable.
+  template <class Table>
+  OpRegistrar& dtypes() {
+    def_.dtypes = Table::dtypes;
+    return *this;
+  }
+  OpRegistrar& random() {
+    def_.needs_random = true;
+    return *this;
+  }
+  OpRegistrar& workspace(WorkspaceFn f) {
+    def_.workspace = f;
+    return *this;
+  }
+  // The gradient reads these forward inputs and outputs (indices); nothing else is kept alive for it.
+  OpRegistrar& gradient(GradientFn f, std::vector<int> reads_inputs = {}, std::vector<int> reads_outputs = {});
+  OpRegistrar& zero_gradient() {
+    def_.zero_gradient = true;
+    return *this;
+  }
+
+ private:
+  OpDef& def_;
+};
+
+// Ops without parameters.
+struct NoParams {
+  static void describe(ParamBuilder<NoParams>&) {}
+};
+
+#define SN_OP_CONCAT_(a, b) a##b
+#define SN_OP_CONCAT(a, b) SN_OP_CONCAT_(a, b)
+#define SN_REGISTER_OP(name) \
+  [[maybe_unused]] static ::sn::OpRegistrar& SN_OP_CONCAT(sn_op_registrar_, __COUNTER__) = \
+      (*new ::sn::OpRegistrar(#name))
+
+}  // namespace sn

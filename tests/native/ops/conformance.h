@@ -1,0 +1,65 @@
+// The conformance harness: every registered op has one entry here (forward
+// against a float64 reference, gradient against directional finite
+// differences of that reference). Entries live in *_conformance.cc files.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/dtype.h"
+#include "core/param.h"
+#include "core/shape.h"
+
+namespace sn::conformance {
+
+// A float64 tensor for references.
+struct Ref {
+  Shape shape;
+  std::vector<double> v;
+  int64_t size() const { return static_cast<int64_t>(v.size()); }
+};
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+// The op's visible outputs from its inputs, in float64.
+using RefFn = std::function<std::vector<Ref>(const std::vector<Ref>& in, const Params& params)>;
+
+struct Case {
+  std::string op;
+  Params params;
+  std::vector<Shape> shapes;                    // input shapes
+  std::vector<std::pair<double, double>> domain;  // per input: [lo, hi] (one entry applies to all)
+  RefFn reference;
+  // Forward checked in each (inputs rounded to it; integers drawn as whole numbers).
+  std::vector<DType> dtypes = {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16};
+  bool gradient = true;      // check the gradient (ops with a zero or no gradient: false)
+  bool second_order = true;  // also check <H u, v> through a create_graph gradient
+  double rtol = 1e-5;      // forward, relative to max(|ref|, 1)
+  double grad_rtol = 2e-3;  // directional derivatives
+  // Inputs kept away from a kink or tie: values within `avoid` of any of these are resampled.
+  std::vector<double> avoid_points;
+  double avoid = 0;
+  std::string label;  // distinguishes several cases of one op
+};
+
+// Registry of cases, filled by static initializers in the *_conformance.cc files.
+std::vector<Case>& cases();
+struct AddCase {
+  explicit AddCase(Case c) { cases().push_back(std::move(c)); }
+};
+// Ops deliberately covered elsewhere (samplers: statistics, not a reference), with the reason.
+std::map<std::string, std::string>& covered_elsewhere();
+
+// Reference helpers.
+Ref broadcast_binary(const Ref& a, const Ref& b, const std::function<double(double, double)>& f);
+Ref map(const Ref& a, const std::function<double(double)>& f);
+Shape broadcast(const Shape& a, const Shape& b);
+std::string param(const Params& p, const std::string& key, const std::string& dflt);
+
+// Dtype sets for entries.
+inline const std::vector<DType> kFloats = {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16};
+inline const std::vector<DType> kFloatsAndInts = {DType::kFloat32, DType::kFloat64, DType::kFloat16,
+                                                  DType::kBFloat16, DType::kInt32,   DType::kInt64};
+
+}  // namespace sn::conformance

@@ -1,0 +1,371 @@
+// The conformance harness: runs every entry of the *_conformance.cc files.
+//
+// Per entry and dtype: the forward result against the float64 reference
+// (inputs rounded to the dtype first); every declared in-place pair run in
+// place. Per entry, in float32: the gradient autograd computes, as the
+// directional derivative <grad L, v> for L = sum_j <w_j, out_j> and random
+// w, v, against the central difference of L on the float64 reference. In
+// float64: the second directional derivative <H u, v> from a gradient built
+// with create_graph against central differences of the float64 gradient, so
+// every gradient op is itself checked as a differentiable op.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "autograd/autograd.h"
+#include "ndarray/builtin.h"
+#include "ops/conformance.h"
+#include "ops/imperative.h"
+
+namespace sn::conformance {
+
+std::vector<Case>& cases() {
+  static std::vector<Case> c;
+  return c;
+}
+std::map<std::string, std::string>& covered_elsewhere() {
+  static std::map<std::string, std::string> m;
+  return m;
+}
+
+Shape broadcast(const Shape& a, const Shape& b) {
+  const int nd = std::max(a.ndim(), b.ndim());
+  Shape out;
+  for (int i = 0; i < nd; ++i) {
+    int64_t da = i - (nd - a.ndim()) >= 0 ? a[i - (nd - a.ndim())] : 1;
+    int64_t db = i - (nd - b.ndim()) >= 0 ? b[i - (nd - b.ndim())] : 1;
+    out.push_back(da == 1 ? db : da);
+  }
+  return out;
+}
+
+// Index of `flat` (in `out`) mapped into a broadcast operand of shape `s`.
+static int64_t broadcast_index(const Shape& out, const Shape& s, int64_t flat) {
+  int64_t idx = 0, stride = 1;
+  for (int d = out.ndim() - 1; d >= 0; --d) {
+    int64_t coord = flat % out[d];
+    flat /= out[d];
+    int sd = d - (out.ndim() - s.ndim());
+    if (sd < 0) continue;
+    if (s[sd] != 1) idx += coord * stride;
+    stride *= s[sd];
+  }
+  return idx;
+}
+
+Ref broadcast_binary(const Ref& a, const Ref& b, const std::function<double(double, double)>& f) {
+  Ref r{broadcast(a.shape, b.shape), {}};
+  r.v.resize(static_cast<size_t>(r.shape.size()));
+  for (int64_t i = 0; i < r.size(); ++i)
+    r.v[static_cast<size_t>(i)] = f(a.v[static_cast<size_t>(broadcast_index(r.shape, a.shape, i))],
+                                    b.v[static_cast<size_t>(broadcast_index(r.shape, b.shape, i))]);
+  return r;
+}
+
+Ref map(const Ref& a, const std::function<double(double)>& f) {
+  Ref r = a;
+  for (double& x : r.v) x = f(x);
+  return r;
+}
+
+std::string param(const Params& p, const std::string& key, const std::string& dflt) {
+  for (const auto& [k, v] : p)
+    if (k == key) return v;
+  return dflt;
+}
+
+namespace {
+
+bool is_float(DType t) {
+  return t == DType::kFloat32 || t == DType::kFloat64 || t == DType::kFloat16 || t == DType::kBFloat16;
+}
+
+// Forward tolerance per dtype: the entry's for float32, the output rounding for the 16-bit floats.
+double forward_tol(const Case& c, DType t) {
+  switch (t) {
+    case DType::kFloat32: return c.rtol;
+    case DType::kFloat64: return 1e-10;
+    case DType::kFloat16: return 4e-3;
+    case DType::kBFloat16: return 3e-2;
+    default: return 0;  // integers: exact
+  }
+}
+
+std::string describe(const Case& c) {
+  std::string s = c.op;
+  if (!c.label.empty()) s += " [" + c.label + "]";
+  for (const auto& [k, v] : c.params) s += " " + k + "=" + v;
+  return s;
+}
+
+OpAttrs attrs_of(const Case& c) {
+  std::vector<ParamKV> kv;
+  for (const auto& [k, v] : c.params) kv.emplace_back(k, v);
+  return OpRegistry::get().at(c.op).parse(kv);
+}
+
+// Random inputs in each input's domain, away from the entry's kinks.
+std::vector<Ref> random_inputs(const Case& c, std::mt19937_64& rng, bool integers) {
+  std::vector<Ref> in;
+  for (size_t i = 0; i < c.shapes.size(); ++i) {
+    auto [lo, hi] = c.domain.empty() ? std::pair{-1.0, 1.0} : c.domain[std::min(i, c.domain.size() - 1)];
+    std::uniform_real_distribution<double> u(lo, hi);
+    Ref r{c.shapes[i], std::vector<double>(static_cast<size_t>(c.shapes[i].size()))};
+    for (double& x : r.v) {
+      for (int attempt = 0;; ++attempt) {
+        x = integers ? std::round(u(rng)) : u(rng);
+        bool near = false;
+        for (double p : c.avoid_points) near |= std::abs(x - p) < c.avoid || (integers && x == p);
+        if (!near || attempt > 1000) break;
+      }
+    }
+    in.push_back(std::move(r));
+  }
+  return in;
+}
+
+NDArray to_array(const Ref& r, DType t) {
+  NDArray a = NDArray::empty(r.shape, t, Device::cpu());
+  copy_from_host(a, r.v.data(), DType::kFloat64, 0, r.size());
+  return a;
+}
+
+Ref to_ref(const NDArray& a) {
+  Ref r{a.shape(), std::vector<double>(static_cast<size_t>(a.size()))};
+  copy_to_host(a, r.v.data(), DType::kFloat64, 0, a.size());
+  return r;
+}
+
+// The values as stored in dtype t (what the kernel actually sees).
+Ref rounded(const Ref& r, DType t) { return to_ref(to_array(r, t)); }
+
+double dot(const Ref& a, const Ref& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.v.size(); ++i) s += a.v[i] * b.v[i];
+  return s;
+}
+
+void expect_close(const Ref& got, const Ref& want, double tol, const std::string& what) {
+  ASSERT_EQ(got.shape, want.shape) << what;
+  double worst = 0;
+  int64_t worst_at = -1;
+  for (int64_t i = 0; i < got.size(); ++i) {
+    const double g = got.v[static_cast<size_t>(i)], w = want.v[static_cast<size_t>(i)];
+    if (std::isnan(w) && std::isnan(g)) continue;
+    const double err = std::abs(g - w) / std::max(std::abs(w), 1.0);
+    if (!(err <= worst)) {
+      worst = std::isnan(err) ? INFINITY : err;
+      worst_at = i;
+    }
+  }
+  EXPECT_LE(worst, tol) << what << ": element " << worst_at << " is " << got.v[static_cast<size_t>(worst_at)]
+                        << ", reference " << want.v[static_cast<size_t>(worst_at)];
+}
+
+// L = sum_j <w_j, ref(x)_j> in float64.
+double weighted_ref(const Case& c, const std::vector<Ref>& x, const std::vector<Ref>& w) {
+  std::vector<Ref> out = c.reference(x, c.params);
+  double s = 0;
+  for (size_t j = 0; j < out.size(); ++j) s += dot(out[j], w[j]);
+  return s;
+}
+
+// x + eps * v.
+std::vector<Ref> step(const std::vector<Ref>& x, const std::vector<Ref>& v, double eps) {
+  std::vector<Ref> r = x;
+  for (size_t i = 0; i < r.size(); ++i)
+    for (size_t k = 0; k < r[i].v.size(); ++k) r[i].v[k] += eps * v[i].v[k];
+  return r;
+}
+
+std::vector<Ref> random_like(const std::vector<Ref>& refs, std::mt19937_64& rng) {
+  std::normal_distribution<double> n;
+  std::vector<Ref> r = refs;
+  for (Ref& x : r)
+    for (double& e : x.v) e = n(rng);
+  return r;
+}
+
+// Gradients of L = sum_j <w_j, op(x)_j> with respect to every input, by autograd.
+struct Recorded {
+  std::vector<NDArray> xs, outs, grads;
+};
+Recorded autograd_grads(const OpAttrs& attrs, const std::vector<Ref>& x, const std::vector<Ref>& w, DType t,
+                        bool create_graph) {
+  Recorded r;
+  for (const Ref& xi : x) {
+    r.xs.push_back(to_array(xi, t));
+    attach_grad(r.xs.back(), GradReq::kWrite);
+  }
+  InvokeFlags rec;
+  rec.recording = true;
+  rec.training = true;
+  r.outs = invoke(attrs, r.xs, {}, rec);
+  const int visible = attrs.op->num_visible(attrs);
+  r.outs.resize(static_cast<size_t>(visible));
+  std::vector<NDArray> heads;
+  for (int j = 0; j < visible; ++j) heads.push_back(to_array(w[static_cast<size_t>(j)], t));
+  BackwardOptions opt;
+  opt.create_graph = create_graph;
+  opt.retain_graph = create_graph;
+  r.grads = grad(r.outs, heads, r.xs, opt);
+  return r;
+}
+
+double directional(const std::vector<NDArray>& grads, const std::vector<Ref>& v, double* abs_scale) {
+  double s = 0;
+  for (size_t i = 0; i < grads.size(); ++i) {
+    if (grads[i].is_none()) continue;
+    Ref g = to_ref(grads[i]);
+    for (size_t k = 0; k < g.v.size(); ++k) {
+      s += g.v[k] * v[i].v[k];
+      if (abs_scale) *abs_scale += std::abs(g.v[k] * v[i].v[k]);
+    }
+  }
+  return s;
+}
+
+class Conformance : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(Conformance, ForwardMatchesFloat64Reference) {
+  const Case& c = cases()[GetParam()];
+  const OpAttrs attrs = attrs_of(c);
+  for (DType t : c.dtypes) {
+    SCOPED_TRACE(describe(c) + " dtype " + std::string(dtype_name(t)));
+    std::mt19937_64 rng(std::hash<std::string>{}(describe(c)));
+    std::vector<Ref> x = random_inputs(c, rng, !is_float(t));
+    for (Ref& xi : x) xi = rounded(xi, t);
+    std::vector<NDArray> in;
+    for (const Ref& xi : x) in.push_back(to_array(xi, t));
+    std::vector<NDArray> out = invoke(attrs, in, {}, InvokeFlags{});
+    std::vector<Ref> want = c.reference(x, c.params);
+    ASSERT_GE(out.size(), want.size());
+    for (size_t j = 0; j < want.size(); ++j) {
+      EXPECT_EQ(out[j].dtype(), t);
+      expect_close(to_ref(out[j]), rounded(want[j], out[j].dtype()), forward_tol(c, t), "output " + std::to_string(j));
+    }
+    // Declared in-place pairs, where the input can hold the output.
+    for (auto [pi, po] : attrs.op->inplace) {
+      if (static_cast<size_t>(pi) >= in.size() || static_cast<size_t>(po) >= want.size()) continue;
+      if (in[static_cast<size_t>(pi)].shape() != out[static_cast<size_t>(po)].shape()) continue;
+      std::vector<NDArray> fresh;
+      for (const Ref& xi : x) fresh.push_back(to_array(xi, t));
+      std::vector<NDArray> o(static_cast<size_t>(po) + 1);
+      o[static_cast<size_t>(po)] = fresh[static_cast<size_t>(pi)];
+      invoke(attrs, fresh, o, InvokeFlags{});
+      expect_close(to_ref(fresh[static_cast<size_t>(pi)]), rounded(want[static_cast<size_t>(po)], t), forward_tol(c, t),
+                   "in place: input " + std::to_string(pi) + " as output " + std::to_string(po));
+    }
+  }
+}
+
+TEST_P(Conformance, GradientMatchesDirectionalDifferences) {
+  const Case& c = cases()[GetParam()];
+  if (!c.gradient) GTEST_SKIP() << describe(c) << ": no gradient to check";
+  const OpAttrs attrs = attrs_of(c);
+  ASSERT_TRUE(attrs.op->differentiable()) << c.op << " has no gradient but its entry checks one";
+  SCOPED_TRACE(describe(c));
+  std::mt19937_64 rng(std::hash<std::string>{}(describe(c)) + 1);
+  std::vector<Ref> x = random_inputs(c, rng, false);
+  for (Ref& xi : x) xi = rounded(xi, DType::kFloat32);
+  std::vector<Ref> w = random_like(c.reference(x, c.params), rng);
+  for (Ref& wi : w) wi = rounded(wi, DType::kFloat32);
+  for (int trial = 0; trial < 3; ++trial) {
+    std::vector<Ref> v = random_like(x, rng);
+    Recorded r = autograd_grads(attrs, x, w, DType::kFloat32, false);
+    ASSERT_EQ(r.grads.size(), x.size());
+    for (size_t i = 0; i < r.grads.size(); ++i) {
+      if (!r.grads[i].is_none()) {
+        EXPECT_EQ(r.grads[i].shape(), x[i].shape) << "gradient of input " << i;
+      }
+    }
+    double scale = 0;
+    const double analytic = directional(r.grads, v, &scale);
+    const double eps = 1e-6;
+    const double numeric = (weighted_ref(c, step(x, v, eps), w) - weighted_ref(c, step(x, v, -eps), w)) / (2 * eps);
+    EXPECT_NEAR(analytic, numeric, c.grad_rtol * std::max({scale, std::abs(numeric), 1e-3}))
+        << "trial " << trial << ": <grad, v> by autograd (float32) vs central differences (float64)";
+  }
+}
+
+TEST_P(Conformance, SecondOrderGradientMatchesDifferences) {
+  const Case& c = cases()[GetParam()];
+  if (!c.gradient || !c.second_order) GTEST_SKIP() << describe(c) << ": no second-order gradient to check";
+  const OpAttrs attrs = attrs_of(c);
+  SCOPED_TRACE(describe(c));
+  std::mt19937_64 rng(std::hash<std::string>{}(describe(c)) + 2);
+  std::vector<Ref> x = random_inputs(c, rng, false);
+  std::vector<Ref> w = random_like(c.reference(x, c.params), rng);
+  std::vector<Ref> u = random_like(x, rng), v = random_like(x, rng);
+  // <H u, v> by differentiating <grad L, u> (recorded with create_graph).
+  Recorded r = autograd_grads(attrs, x, w, DType::kFloat64, true);
+  const OpAttrs mul = OpRegistry::get().at("elemwise_mul").defaults();
+  const OpAttrs sum = OpRegistry::get().at("sum").defaults();
+  const OpAttrs add = OpRegistry::get().at("elemwise_add").defaults();
+  InvokeFlags rec;
+  rec.recording = true;
+  NDArray s;
+  for (size_t i = 0; i < r.grads.size(); ++i) {
+    if (r.grads[i].is_none() || !has_history(r.grads[i])) continue;
+    NDArray ui = to_array(u[i], DType::kFloat64);
+    NDArray prod = invoke(mul, std::vector<NDArray>{r.grads[i], ui}, {}, rec)[0];
+    NDArray term = invoke(sum, std::vector<NDArray>{prod}, {}, rec)[0];
+    s = s.is_none() ? term : invoke(add, std::vector<NDArray>{s, term}, {}, rec)[0];
+  }
+  double analytic = 0, scale = 0;
+  if (!s.is_none()) {
+    std::vector<NDArray> hu = grad(std::vector<NDArray>{s}, {}, r.xs, BackwardOptions{});
+    analytic = directional(hu, v, &scale);
+  }
+  const double eps = 1e-5;
+  auto gu = [&](const std::vector<Ref>& at) {
+    Recorded g = autograd_grads(attrs, at, w, DType::kFloat64, false);
+    return directional(g.grads, u, nullptr);
+  };
+  const double numeric = (gu(step(x, v, eps)) - gu(step(x, v, -eps))) / (2 * eps);
+  EXPECT_NEAR(analytic, numeric, 1e-4 * std::max({scale, std::abs(numeric), 1e-3}))
+      << "<H u, v> by autograd with create_graph vs central differences of the gradient (float64)";
+}
+
+std::string case_name(const ::testing::TestParamInfo<size_t>& info) {
+  const Case& c = cases()[info.param];
+  std::string name = c.op + (c.label.empty() ? "" : "_" + c.label);
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name + "_" + std::to_string(info.param);
+}
+
+std::vector<size_t> case_indices() {
+  std::vector<size_t> idx(cases().size());
+  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  return idx;
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, Conformance, ::testing::ValuesIn(case_indices()), case_name);
+
+TEST(ConformanceCoverage, EveryRegisteredOpHasAnEntry) {
+  std::set<std::string> covered;
+  for (const Case& c : cases()) covered.insert(OpRegistry::get().at(c.op).name);
+  for (const OpDef* op : OpRegistry::get().all()) {
+    const bool elsewhere = covered_elsewhere().count(op->name) > 0;
+    EXPECT_TRUE(covered.count(op->name) || elsewhere) << op->name << " is registered but has no conformance entry";
+    if (elsewhere) {
+      EXPECT_FALSE(covered_elsewhere().at(op->name).empty());
+    }
+  }
+}
+
+TEST(ConformanceCoverage, EveryDifferentiableOpChecksItsGradient) {
+  std::set<std::string> checked;
+  for (const Case& c : cases())
+    if (c.gradient) checked.insert(OpRegistry::get().at(c.op).name);
+  for (const OpDef* op : OpRegistry::get().all()) {
+    if (!op->gradient || covered_elsewhere().count(op->name)) continue;
+    EXPECT_TRUE(checked.count(op->name)) << op->name << " has a gradient that no conformance entry checks";
+  }
+}
+
+}  // namespace
+}  // namespace sn::conformance
