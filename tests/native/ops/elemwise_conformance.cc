@@ -121,6 +121,9 @@ const AddCase tanh_{{.op = "tanh", .shapes = {{3, 5}}, .domain = {{-3, 3}},
 const AddCase copy{{.op = "_copy", .shapes = {{2, 3, 4}}, .reference = unary_ref([](double x) { return x; }),
                     .dtypes = kFloatsAndInts}};
 
+const AddCase block_grad{{.op = "BlockGrad", .shapes = {{2, 3}}, .reference = unary_ref([](double x) { return x; }),
+                          .dtypes = kFloatsAndInts, .gradient = false}};
+
 // The gradient op of relu: linear in ograd, zero (a.e.) in the relu output.
 const AddCase backward_relu{{.op = "_backward_relu", .shapes = {{3, 4}, {3, 4}}, .domain = {{-2, 2}},
                              .reference = binary_ref([](double g, double y) { return y > 0 ? g : 0; }),

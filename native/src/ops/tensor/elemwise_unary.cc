@@ -109,6 +109,11 @@ OpRegistrar& unary(const char* name, KernelFn kernel, const char* doc) {
 [[maybe_unused]] OpRegistrar& r_copy =
     unary<AllDTypes>("_copy", copy_kernel, "A copy of the input.").alias("identity").gradient(identity_grad);
 
+[[maybe_unused]] OpRegistrar& r_block_grad =
+    unary<AllDTypes>("BlockGrad", copy_kernel, "The input unchanged, with a zero gradient: gradients stop here.")
+        .alias("stop_gradient")
+        .zero_gradient();
+
 [[maybe_unused]] OpRegistrar& r_backward_relu = (*new OpRegistrar("_backward_relu"))
     .describe("The gradient of relu: ograd where the relu output is positive, else 0.")
     .dtypes<NumericDTypes>()
