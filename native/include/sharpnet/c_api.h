@@ -68,7 +68,7 @@ extern "C" {
 /** The ABI version of this header: a binding requires the same major and at least its minor. */
 enum {
   SN_ABI_VERSION_MAJOR = 1,
-  SN_ABI_VERSION_MINOR = 2
+  SN_ABI_VERSION_MINOR = 3
 };
 
 /** Status of every call. Values are stable and only ever appended. */
@@ -519,6 +519,283 @@ SN_API sn_status sn_ndarray_load(const char* path, SN_OUT SN_CALLER_FREES(sn_nda
 /** As sn_ndarray_load, from bytes in memory. */
 SN_API sn_status sn_ndarray_load_from_memory(const uint8_t* data, SN_LENGTH_OF(data) int64_t size,
                                              SN_OUT SN_CALLER_FREES(sn_ndarray_list_free) sn_ndarray_list_t* out);
+
+
+/* ------------------------------------------------------------------------ */
+/* Operators (ABI 1.3)                                                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Registered operators are numbered 0 .. count-1 for the life of the process.
+ * Everything an operator declares is listed as structured fields, so bindings
+ * generate wrappers without parsing type strings. Strings returned by these
+ * functions are static: valid for the life of the process.
+ */
+
+/** Kinds of operator parameters (and of tuple elements). */
+typedef enum sn_param_kind {
+  /** True or False. */
+  SN_PARAM_BOOL = 0,
+  /** A 64-bit integer (the parameter's range says if it is narrower). */
+  SN_PARAM_INT = 1,
+  /** A floating-point number. */
+  SN_PARAM_FLOAT = 2,
+  /** Free text. */
+  SN_PARAM_STRING = 3,
+  /** A tuple; its element kind is SN_PARAM_INT (shapes, axes) or SN_PARAM_FLOAT. */
+  SN_PARAM_TUPLE = 4,
+  /** One of a list of names (sn_op_get_param_enum_name). */
+  SN_PARAM_ENUM = 5,
+  /** An element type (sn_dtype). */
+  SN_PARAM_DTYPE = 6
+} sn_param_kind;
+
+/** The number of registered operators. */
+SN_API sn_status sn_op_count(SN_OUT int32_t* count);
+
+/**
+ * The id of the operator with this canonical name or alias. An unknown name fails with
+ * SN_ERR_NOT_FOUND and a message suggesting close names.
+ */
+SN_API sn_status sn_op_find(const char* name, SN_OUT int32_t* op);
+
+/**
+ * An operator's description. num_inputs counts its named inputs (0 when they are variadic: then
+ * variadic_key names the parameter that counts them, else it is ""). num_outputs counts all
+ * outputs, num_visible_outputs those a caller gets (the rest are hidden, for its gradient); both
+ * are -1 when a parameter decides them. differentiable: it has a gradient (possibly zero).
+ */
+SN_API sn_status sn_op_get_info(int32_t op, SN_OUT SN_STATIC const char** name, SN_OUT SN_STATIC const char** doc,
+                                SN_OUT int32_t* num_aliases, SN_OUT int32_t* num_inputs,
+                                SN_OUT SN_STATIC const char** variadic_key, SN_OUT int32_t* num_outputs,
+                                SN_OUT int32_t* num_visible_outputs, SN_OUT int32_t* num_params,
+                                SN_OUT uint8_t* differentiable);
+
+/**
+ * Alias `index` of an operator, and the name hint used to auto-name graph nodes created
+ * through it (the alias lowercased: _PlusScalar names nodes _plusscalar0).
+ */
+SN_API sn_status sn_op_get_alias(int32_t op, int32_t index, SN_OUT SN_STATIC const char** alias,
+                                 SN_OUT SN_STATIC const char** name_hint);
+
+/** Input `index`: its name, and whether the operator mutates it (an auxiliary state such as a moving mean). */
+SN_API sn_status sn_op_get_input(int32_t op, int32_t index, SN_OUT SN_STATIC const char** name,
+                                 SN_OUT uint8_t* is_auxiliary);
+
+/** Output `index`: its name, and whether it is hidden (read only by the gradient). */
+SN_API sn_status sn_op_get_output(int32_t op, int32_t index, SN_OUT SN_STATIC const char** name,
+                                  SN_OUT uint8_t* is_hidden);
+
+/**
+ * Parameter `index`: name; kind and element kind (for tuples; else the kind itself); optional
+ * (None is a value); required (no default); the default in MXNet's spelling ("" if required); a
+ * one-line doc; the number of enum names.
+ */
+SN_API sn_status sn_op_get_param(int32_t op, int32_t index, SN_OUT SN_STATIC const char** name,
+                                 SN_OUT sn_param_kind* kind, SN_OUT sn_param_kind* element_kind,
+                                 SN_OUT uint8_t* optional, SN_OUT uint8_t* required,
+                                 SN_OUT SN_STATIC const char** default_literal, SN_OUT SN_STATIC const char** doc,
+                                 SN_OUT int32_t* num_enum_names);
+
+/** Inclusive bounds of a numeric parameter (each item for tuples); has_* is 0 where unbounded. */
+SN_API sn_status sn_op_get_param_range(int32_t op, int32_t index, SN_OUT uint8_t* has_min, SN_OUT double* min,
+                                       SN_OUT uint8_t* has_max, SN_OUT double* max);
+
+/** Name `value` of an enum parameter, in MXNet's order. */
+SN_API sn_status sn_op_get_param_enum_name(int32_t op, int32_t index, int32_t value,
+                                           SN_OUT SN_STATIC const char** name);
+
+/**
+ * The element types an operator's kernels support (into `dtypes`; `count` receives how many there
+ * are, which may exceed `capacity`; 16 always suffices).
+ */
+SN_API sn_status sn_op_get_dtypes(int32_t op, sn_dtype* dtypes, SN_LENGTH_OF(dtypes) int32_t capacity,
+                                  SN_OUT int32_t* count);
+
+/** How a typed parameter value is given. */
+typedef enum sn_value_kind {
+  /** None (optional parameters only). */
+  SN_VALUE_NONE = 0,
+  /** i is 0 or 1. */
+  SN_VALUE_BOOL = 1,
+  /** i; for an enum parameter, the index of its name. */
+  SN_VALUE_INT = 2,
+  /** f. */
+  SN_VALUE_FLOAT = 3,
+  /** UTF-8 text[offset, offset + length), parsed as MXNet spells the parameter. */
+  SN_VALUE_TEXT = 4,
+  /** ints[offset, offset + length). */
+  SN_VALUE_INT_TUPLE = 5,
+  /** floats[offset, offset + length). */
+  SN_VALUE_FLOAT_TUPLE = 6,
+  /** i is an sn_dtype. */
+  SN_VALUE_DTYPE = 7
+} sn_value_kind;
+
+/**
+ * One typed parameter value. `field` is the parameter's index (sn_op_get_param). Lossless
+ * conversions are accepted (an int for a float, an int tuple for a float tuple, one int for a
+ * one-item tuple); anything else fails naming the operator, the parameter, what it expects and
+ * what it got.
+ */
+typedef struct sn_param {
+  int32_t field;
+  sn_value_kind kind;
+  int64_t i;
+  double f;
+  int64_t offset;
+  int64_t length;
+} sn_param;
+
+/** Ambient flags passed with every invocation (the binding keeps them per async flow). */
+typedef enum sn_invoke_flag {
+  /** Autograd is recording: ops on arrays that need gradients are taped. */
+  SN_INVOKE_RECORDING = 1,
+  /** Training mode (Dropout, BatchNorm). */
+  SN_INVOKE_TRAINING = 2,
+  /** A block is being traced into a graph (deferred compute). */
+  SN_INVOKE_DEFERRED = 4
+} sn_invoke_flag;
+
+/** An operator with its parameters parsed and checked once, invoked any number of times. */
+typedef struct sn_op_call* sn_op_call_t;
+
+/**
+ * Prepares a call from typed parameters (tuples in `ints`/`floats`, text in `text`; all only read
+ * during the call). Unset parameters take their defaults; a missing required one fails.
+ * The caller frees it with sn_op_call_free.
+ */
+SN_API sn_status sn_op_call_create(int32_t op, const sn_param* params, SN_LENGTH_OF(params) int32_t num_params,
+                                   const int64_t* ints, SN_LENGTH_OF(ints) int32_t num_ints, const double* floats,
+                                   SN_LENGTH_OF(floats) int32_t num_floats, const uint8_t* text,
+                                   SN_LENGTH_OF(text) int32_t text_length,
+                                   SN_OUT SN_CALLER_FREES(sn_op_call_free) sn_op_call_t* out);
+
+/**
+ * Prepares a call from MXNet's string parameters: `text` holds UTF-8 key, NUL, value, NUL, ...
+ * (only read during the call). The caller frees it with sn_op_call_free.
+ */
+SN_API sn_status sn_op_call_create_from_strings(int32_t op, const uint8_t* text, SN_LENGTH_OF(text) int32_t text_length,
+                                                SN_OUT SN_CALLER_FREES(sn_op_call_free) sn_op_call_t* out);
+
+/** Frees a prepared call. Accepts NULL; any thread. */
+SN_API sn_status sn_op_call_free(sn_op_call_t call);
+
+/**
+ * Invokes a prepared call on `inputs` (returns at once; the kernel runs on the engine).
+ * `outs` (NULL, or num_outs entries, each NULL or an array) receive the visible outputs instead of
+ * new arrays: each must match the result's shape and dtype exactly and may alias an input only
+ * through an in-place pair the operator declares. `flags` is a mask of sn_invoke_flag. An
+ * operator without inputs places its outputs on the given device. `results` (room for
+ * `capacity`) receives the visible outputs: a new handle the caller frees with sn_ndarray_free,
+ * or NULL where an out array was given; `num_results` receives how many.
+ */
+SN_API sn_status sn_op_call_invoke(sn_op_call_t call, const sn_ndarray_t* inputs, SN_LENGTH_OF(inputs) int32_t num_inputs,
+                                   const sn_ndarray_t* outs, SN_LENGTH_OF(outs) int32_t num_outs, uint32_t flags,
+                                   sn_device_type device_type, int32_t device_id, sn_ndarray_t* results,
+                                   SN_LENGTH_OF(results) int32_t capacity, SN_OUT int32_t* num_results);
+
+/** sn_op_call_create then sn_op_call_invoke in one call, without a handle (typed parameters). */
+SN_API sn_status sn_op_invoke(int32_t op, const sn_param* params, SN_LENGTH_OF(params) int32_t num_params,
+                              const int64_t* ints, SN_LENGTH_OF(ints) int32_t num_ints, const double* floats,
+                              SN_LENGTH_OF(floats) int32_t num_floats, const uint8_t* text,
+                              SN_LENGTH_OF(text) int32_t text_length, const sn_ndarray_t* inputs,
+                              SN_LENGTH_OF(inputs) int32_t num_inputs, const sn_ndarray_t* outs,
+                              SN_LENGTH_OF(outs) int32_t num_outs, uint32_t flags, sn_device_type device_type,
+                              int32_t device_id, sn_ndarray_t* results, SN_LENGTH_OF(results) int32_t capacity,
+                              SN_OUT int32_t* num_results);
+
+/** Seeds every sampler that follows (NDArray and graph alike): the same seed, the same samples. */
+SN_API sn_status sn_random_seed(uint64_t seed);
+
+/* ------------------------------------------------------------------------ */
+/* Autograd (ABI 1.3)                                                        */
+/* ------------------------------------------------------------------------ */
+
+/** How backward stores a variable's gradient (MXNet's OpReqType codes). */
+typedef enum sn_grad_req {
+  /** No gradient. */
+  SN_GRAD_NULL = 0,
+  /** Overwrite the gradient buffer. */
+  SN_GRAD_WRITE = 1,
+  /** Add into the gradient buffer. */
+  SN_GRAD_ADD = 3
+} sn_grad_req;
+
+/**
+ * Makes the array (this handle) a variable whose gradient backward stores into `grad` (NULL: a new
+ * buffer of zeros), replacing any history the handle had.
+ */
+SN_API sn_status sn_autograd_attach_grad(sn_ndarray_t array, sn_grad_req req, SN_NULLABLE sn_ndarray_t grad);
+
+/** The gradient buffer of a variable, or has_grad = 0 (and no handle) if it has none. The caller frees it. */
+SN_API sn_status sn_autograd_get_grad(sn_ndarray_t array, SN_OUT uint8_t* has_grad,
+                                      SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* grad);
+
+/** The array's gradient request (SN_GRAD_NULL if it is not a variable). */
+SN_API sn_status sn_autograd_get_grad_req(sn_ndarray_t array, SN_OUT sn_grad_req* req);
+
+/** Whether the handle has autograd history or an attached gradient. */
+SN_API sn_status sn_autograd_has_history(sn_ndarray_t array, SN_OUT uint8_t* has_history);
+
+/** A new handle to the same data without history: gradients stop there. The caller frees it. */
+SN_API sn_status sn_autograd_detach(sn_ndarray_t array, SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* out);
+
+/**
+ * Backward from `heads` into the gradient buffers of every variable they depend on. `head_grads`
+ * is NULL (ones for every head) or has one entry per head (NULL for ones). Without retain_graph
+ * what the recorded ops saved is released, and a second backward through them fails.
+ */
+SN_API sn_status sn_autograd_backward(const sn_ndarray_t* heads, SN_LENGTH_OF(heads) int32_t num_heads,
+                                      const sn_ndarray_t* head_grads, SN_LENGTH_OF(head_grads) int32_t num_head_grads,
+                                      uint8_t retain_graph, uint8_t train_mode);
+
+/**
+ * The gradients of `heads` with respect to `variables`, returned instead of stored (MXNet's
+ * autograd.grad). With create_graph the computation is itself recorded (higher order). `grads`
+ * (room for num_variables) receives new handles the caller frees, NULL where a variable does not
+ * influence the heads.
+ */
+SN_API sn_status sn_autograd_grad(const sn_ndarray_t* heads, SN_LENGTH_OF(heads) int32_t num_heads,
+                                  const sn_ndarray_t* head_grads, SN_LENGTH_OF(head_grads) int32_t num_head_grads,
+                                  const sn_ndarray_t* variables, SN_LENGTH_OF(variables) int32_t num_variables,
+                                  uint8_t retain_graph, uint8_t create_graph, uint8_t train_mode, sn_ndarray_t* grads,
+                                  SN_LENGTH_OF(grads) int32_t capacity);
+
+/**
+ * A custom function's forward (stage 0) or backward (stage 1), written in the binding. Called on
+ * Sharpnet's custom-function workers, never on an engine worker, so it may wait on arrays.
+ * Forward: `inputs` are the function's inputs, `outputs` the arrays to write. Backward: `inputs`
+ * are the gradients of the outputs, `outputs` the input gradients to write. Every handle is new
+ * and belongs to the callee, who frees it with sn_ndarray_free; the arrays stay valid after the
+ * call. The callback writes the outputs (ops pushed on them are awaited after it returns) and
+ * returns SN_OK, or an error status after sn_callback_set_error: the outputs are then poisoned
+ * with that message, which surfaces where they are waited on.
+ */
+typedef sn_status (*sn_custom_function_fn)(void* user_data, int32_t stage, const sn_ndarray_t* inputs,
+                                           int32_t num_inputs, const sn_ndarray_t* outputs, int32_t num_outputs,
+                                           uint8_t is_train);
+
+/** Releases a custom function's user data once neither the call nor a recorded graph needs it. */
+typedef void (*sn_custom_function_release)(void* user_data);
+
+/**
+ * Applies a custom function to `inputs`; returns at once. The outputs have the given shapes
+ * (`shapes` holds num_outputs shapes back to back, ndims[i] dims each) and dtypes. When recording
+ * and an input needs a gradient, backward calls the function's stage 1. `results` (room for
+ * num_outputs) receives new handles the caller frees with sn_ndarray_free. `release` is called
+ * with user_data exactly once, also when this call fails.
+ */
+SN_API sn_status sn_custom_function_invoke(sn_custom_function_fn fn, sn_custom_function_release release,
+                                           SN_NULLABLE void* user_data, const sn_ndarray_t* inputs,
+                                           SN_LENGTH_OF(inputs) int32_t num_inputs, const int64_t* shapes,
+                                           SN_LENGTH_OF(shapes) int32_t num_dims, const int32_t* ndims,
+                                           SN_LENGTH_OF(ndims) int32_t num_outputs, const sn_dtype* dtypes,
+                                           SN_LENGTH_OF(dtypes) int32_t num_dtypes, uint32_t flags,
+                                           sn_ndarray_t* results, SN_LENGTH_OF(results) int32_t capacity);
+
+/** Records the message a failing callback reports with its status (thread-local; copied). */
+SN_API sn_status sn_callback_set_error(const char* message);
 
 #ifdef __cplusplus
 } /* extern "C" */

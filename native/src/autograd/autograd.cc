@@ -228,6 +228,11 @@ NDArray get_grad(const NDArray& x) {
   return info_of(*x.autograd->node).grad;
 }
 
+GradReq get_grad_req(const NDArray& x) {
+  if (!x.autograd || !x.autograd->node->is_variable() || !x.autograd->node->info) return GradReq::kNull;
+  return info_of(*x.autograd->node).req;
+}
+
 NDArray detach(const NDArray& x) {
   NDArray d = x;
   d.autograd.reset();

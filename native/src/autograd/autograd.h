@@ -24,6 +24,8 @@ struct AutogradEntry {
 void attach_grad(NDArray& x, GradReq req, NDArray grad = NDArray());
 // The gradient buffer of an array with an attached gradient; none otherwise.
 NDArray get_grad(const NDArray& x);
+// The gradient request of a variable (kNull for anything else).
+GradReq get_grad_req(const NDArray& x);
 // The same data without history: gradients stop here.
 NDArray detach(const NDArray& x);
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "c_api/api_guard.h"
+#include "c_api/handles.h"
 #include "core/reshape.h"
 #include "ndarray/builtin.h"
 #include "ndarray/indexing.h"
@@ -13,43 +13,47 @@
 using sn::capi::check_not_null;
 using sn::capi::to_device;
 
-// The objects behind the opaque handles.
-struct sn_ndarray {
-  sn::NDArray array;
-};
-
 struct sn_ndarray_list {
   std::vector<sn::NDArray> arrays;
   std::vector<std::string> names;  // "" for an unnamed entry
 };
 
-namespace {
+namespace sn::capi {
 
 std::atomic<int64_t> g_live_handles{0};
 
-sn_ndarray_t wrap(sn::NDArray a) {
-  auto* h = new sn_ndarray{std::move(a)};
-  g_live_handles.fetch_add(1, std::memory_order_relaxed);
-  return h;
+DType to_dtype(sn_dtype d, const char* function, const char* argument) {
+  SN_CHECK_TYPE(is_valid_dtype_flag(static_cast<int32_t>(d)), function, ": argument '", argument,
+                "' expects a dtype flag (one of ", dtype_names_list(), "), got ", static_cast<int>(d));
+  return static_cast<DType>(d);
 }
 
-const sn::NDArray& unwrap(sn_ndarray_t h, const char* function, const char* argument = "array") {
-  SN_CHECK(h != nullptr, function, ": argument '", argument, "' must not be NULL");
-  return h->array;
-}
-
-sn::DType to_dtype(sn_dtype d, const char* function, const char* argument = "dtype") {
-  SN_CHECK_TYPE(sn::is_valid_dtype_flag(static_cast<int32_t>(d)), function, ": argument '", argument,
-                "' expects a dtype flag (one of ", sn::dtype_names_list(), "), got ", static_cast<int>(d));
-  return static_cast<sn::DType>(d);
-}
-
-sn::Shape to_shape(const int64_t* dims, int32_t ndim, const char* function) {
-  SN_CHECK(ndim >= 0 && ndim <= sn::Shape::kMaxNDim, function, ": argument 'ndim' expects 0 to ", sn::Shape::kMaxNDim,
-           ", got ", ndim);
+Shape to_shape(const int64_t* dims, int32_t ndim, const char* function) {
+  SN_CHECK(ndim >= 0 && ndim <= Shape::kMaxNDim, function, ": argument 'ndim' expects 0 to ", Shape::kMaxNDim, ", got ",
+           ndim);
   SN_CHECK(ndim == 0 || dims != nullptr, function, ": argument 'shape' must not be NULL when ndim is ", ndim);
-  return sn::Shape(std::span<const int64_t>(dims, static_cast<size_t>(ndim)));
+  return Shape(std::span<const int64_t>(dims, static_cast<size_t>(ndim)));
 }
+
+std::vector<NDArray> unwrap_all(const sn_ndarray_t* handles, int32_t count, const char* function, const char* argument) {
+  auto span = to_span(handles, count, function, argument);
+  std::vector<NDArray> out;
+  out.reserve(span.size());
+  for (size_t i = 0; i < span.size(); ++i) {
+    SN_CHECK(span[i] != nullptr, function, ": ", argument, "[", i, "] must not be NULL");
+    out.push_back(span[i]->array);
+  }
+  return out;
+}
+
+}  // namespace sn::capi
+
+using sn::capi::to_dtype;
+using sn::capi::to_shape;
+using sn::capi::unwrap;
+using sn::capi::wrap;
+
+namespace {
 
 std::vector<sn::IndexItem> to_key(const sn_index_item* key, int32_t n, const char* function) {
   SN_CHECK(n >= 0, function, ": argument 'key_length' expects a count >= 0, got ", n);
@@ -85,10 +89,7 @@ SN_API sn_status sn_ndarray_create(const int64_t* shape, int32_t ndim, sn_dtype 
 
 SN_API sn_status sn_ndarray_free(sn_ndarray_t array) {
   SN_API_BEGIN();
-  if (array != nullptr) {
-    delete array;
-    g_live_handles.fetch_sub(1, std::memory_order_relaxed);
-  }
+  sn::capi::free_handle(array);
   SN_API_END();
 }
 
@@ -273,7 +274,7 @@ SN_API sn_status sn_ndarray_live_count(int64_t* handles, int64_t* chunks) {
   SN_API_BEGIN();
   check_not_null(handles, "sn_ndarray_live_count", "handles");
   check_not_null(chunks, "sn_ndarray_live_count", "chunks");
-  *handles = g_live_handles.load(std::memory_order_relaxed);
+  *handles = sn::capi::g_live_handles.load(std::memory_order_relaxed);
   *chunks = sn::Chunk::live_count();
   SN_API_END();
 }

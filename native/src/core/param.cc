@@ -272,6 +272,47 @@ void ParamSchema::parse(void* obj, std::span<const ParamKV> kwargs, std::string_
   }
 }
 
+void ParamSchema::set(void* obj, std::span<const IndexedParamValue> values, std::string_view owner) const {
+  reset(obj);
+  std::vector<bool> seen(fields_.size(), false);
+  for (const IndexedParamValue& iv : values) {
+    SN_CHECK_INDEX(iv.field >= 0 && static_cast<size_t>(iv.field) < fields_.size(), owner, ": parameter index ",
+                   iv.field, " is out of range (", owner, " has ", fields_.size(), " parameter(s))");
+    const ParamField& f = fields_[static_cast<size_t>(iv.field)];
+    SN_CHECK(!seen[static_cast<size_t>(iv.field)], owner, ": parameter '", f.name, "' is given more than once");
+    seen[static_cast<size_t>(iv.field)] = true;
+    if (!f.access->set(f, obj, iv.value)) {
+      SN_THROW(kInvalidArgument, owner, ": parameter '", f.name, "' expects ", f.expectation(), ", got ",
+               iv.value.to_string());
+    }
+  }
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const ParamField& f = fields_[i];
+    SN_CHECK(seen[i] || !f.required, owner, ": required parameter '", f.name, "' is missing; it expects ",
+             f.expectation(), " (", f.doc, ")");
+  }
+}
+
+std::string ParamValue::to_string() const {
+  switch (kind) {
+    case Kind::kNone: return "None";
+    case Kind::kBool: return i ? "True" : "False";
+    case Kind::kInt: return std::to_string(i);
+    case Kind::kFloat: return detail::print_float(f);
+    case Kind::kText: return str("'", text, "'");
+    case Kind::kIntTuple: {
+      std::string t = "(";
+      for (size_t k = 0; k < ints.size(); ++k) t += (k ? ", " : "") + std::to_string(ints[k]);
+      return t + (ints.size() == 1 ? ",)" : ")");
+    }
+    case Kind::kFloatTuple: return detail::print_float_tuple(FloatTuple(floats.begin(), floats.end()));
+    case Kind::kDType:
+      return is_valid_dtype_flag(static_cast<int32_t>(i)) ? std::string(dtype_name(static_cast<DType>(i)))
+                                                           : str("dtype flag ", i);
+  }
+  return "?";
+}
+
 std::vector<std::pair<std::string, std::string>> ParamSchema::print(const void* obj, bool non_default_only) const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& f : fields_) {

@@ -49,6 +49,26 @@ using FloatTuple = std::vector<double>;
 // A value given by name, e.g. {"kernel", "(3, 3)"}.
 using ParamKV = std::pair<std::string_view, std::string_view>;
 
+// A value given typed (through the ABI) instead of as MXNet text. Conversions that lose nothing are
+// accepted (an int for a float, an int tuple for a float tuple, one int for a shape); text is parsed.
+struct ParamValue {
+  enum class Kind : int32_t { kNone = 0, kBool = 1, kInt = 2, kFloat = 3, kText = 4, kIntTuple = 5, kFloatTuple = 6,
+                              kDType = 7 };
+  Kind kind = Kind::kNone;
+  int64_t i = 0;  // kBool, kInt, kDType (its flag); for enum fields, kInt is the index into the enum names
+  double f = 0;   // kFloat
+  std::span<const int64_t> ints;
+  std::span<const double> floats;
+  std::string_view text;
+  // The value in MXNet's spelling, for error messages.
+  std::string to_string() const;
+};
+// A typed value for the field at `field` (its index in the schema).
+struct IndexedParamValue {
+  int32_t field = -1;
+  ParamValue value;
+};
+
 struct ParamField;
 
 namespace detail {
@@ -60,6 +80,8 @@ struct FieldAccess {
   virtual bool parse(const ParamField& field, void* obj, std::string_view text) const = 0;
   virtual std::string print(const ParamField& field, const void* obj) const = 0;
   virtual bool is_default(const void* obj) const = 0;
+  // Sets the member from a typed value; returns false if the kind does not fit or is out of range.
+  virtual bool set(const ParamField& field, void* obj, const ParamValue& value) const = 0;
 };
 }  // namespace detail
 
@@ -89,6 +111,8 @@ class ParamSchema {
   // Sets defaults, then the given values. Errors name `owner` (the op), the
   // parameter, what was expected and what was given.
   void parse(void* obj, std::span<const ParamKV> kwargs, std::string_view owner) const;
+  // As parse, from typed values addressed by field index.
+  void set(void* obj, std::span<const IndexedParamValue> values, std::string_view owner) const;
   // Each field's value in Python spelling, in declaration order; optionally
   // only those that differ from the default.
   std::vector<std::pair<std::string, std::string>> print(const void* obj, bool non_default_only = false) const;
@@ -135,6 +159,7 @@ std::string print_float(float value);   // shortest repr of a float, in Python's
 std::string print_int_tuple(const Shape& value);
 std::string print_float_tuple(const FloatTuple& value);
 bool in_range(const ParamField& field, double value);
+std::string trim(std::string_view text);
 
 template <class T>
 bool parse_value(const ParamField& field, std::string_view text, T& out) {
@@ -189,6 +214,61 @@ bool parse_value(const ParamField& field, std::string_view text, T& out) {
 }
 
 template <class T>
+bool set_value(const ParamField& field, const ParamValue& v, T& out) {
+  using K = ParamValue::Kind;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (v.kind != K::kBool && !(v.kind == K::kInt && (v.i == 0 || v.i == 1))) return false;
+    out = v.i != 0;
+    return true;
+  } else if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>) {
+    if (v.kind != K::kInt || !in_range(field, static_cast<double>(v.i))) return false;
+    if constexpr (std::is_same_v<T, int32_t>) {
+      if (v.i < INT32_MIN || v.i > INT32_MAX) return false;
+    }
+    out = static_cast<T>(v.i);
+    return true;
+  } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    double d = v.kind == K::kFloat ? v.f : static_cast<double>(v.i);
+    if ((v.kind != K::kFloat && v.kind != K::kInt) || !in_range(field, d)) return false;
+    out = static_cast<T>(d);
+    return true;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return false;  // text only
+  } else if constexpr (std::is_same_v<T, Shape>) {
+    if (v.kind == K::kInt) {
+      if (!in_range(field, static_cast<double>(v.i))) return false;
+      out = Shape({v.i});
+      return true;
+    }
+    if (v.kind != K::kIntTuple || v.ints.size() > static_cast<size_t>(Shape::kMaxNDim)) return false;
+    for (int64_t d : v.ints)
+      if (!in_range(field, static_cast<double>(d))) return false;
+    out = Shape(v.ints);
+    return true;
+  } else if constexpr (std::is_same_v<T, FloatTuple>) {
+    FloatTuple t;
+    if (v.kind == K::kFloatTuple) t.assign(v.floats.begin(), v.floats.end());
+    else if (v.kind == K::kIntTuple) for (int64_t d : v.ints) t.push_back(static_cast<double>(d));
+    else if (v.kind == K::kFloat) t.push_back(v.f);
+    else if (v.kind == K::kInt) t.push_back(static_cast<double>(v.i));
+    else return false;
+    for (double d : t)
+      if (!in_range(field, d)) return false;
+    out = std::move(t);
+    return true;
+  } else if constexpr (std::is_same_v<T, DType>) {
+    if ((v.kind != K::kDType && v.kind != K::kInt) || !is_valid_dtype_flag(static_cast<int32_t>(v.i))) return false;
+    out = static_cast<DType>(v.i);
+    return true;
+  } else {
+    static_assert(std::is_enum_v<T>);
+    if (v.kind != K::kInt || v.i < 0 || static_cast<size_t>(v.i) >= field.enum_values.size()) return false;
+    out = static_cast<T>(field.enum_values[static_cast<size_t>(v.i)]);
+    return true;
+  }
+}
+
+template <class T>
 std::string print_value(const ParamField& field, const T& value) {
   if constexpr (std::is_same_v<T, bool>) return value ? "True" : "False";
   else if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>) return std::to_string(value);
@@ -236,12 +316,28 @@ class MemberAccess final : public FieldAccess {
     }
   }
   bool is_default(const void* obj) const override { return static_cast<const P*>(obj)->*member_ == default_; }
+  bool set(const ParamField& field, void* obj, const ParamValue& v) const override {
+    if (v.kind == ParamValue::Kind::kText)
+      return parse(field, obj, field.kind == ParamKind::kString ? std::string(v.text) : trim(v.text));
+    M& slot = static_cast<P*>(obj)->*member_;
+    if constexpr (is_optional<M>::value) {
+      if (v.kind == ParamValue::Kind::kNone) {
+        slot.reset();
+        return true;
+      }
+      Value tmp{};
+      if (!set_value(field, v, tmp)) return false;
+      slot = std::move(tmp);
+      return true;
+    } else {
+      return v.kind != ParamValue::Kind::kNone && set_value(field, v, slot);
+    }
+  }
 
   M P::*member_;
   M default_{};
 };
 
-std::string trim(std::string_view text);
 
 }  // namespace detail
 

@@ -12,8 +12,17 @@ Chunk::Chunk(Device device, size_t bytes) : device_(device), bytes_(bytes), var_
   g_live_chunks.fetch_add(1, std::memory_order_relaxed);
 }
 
+Chunk::Chunk(std::shared_ptr<Chunk> base)
+    : device_(base->device_), bytes_(base->bytes_), var_(Engine::get().new_var()), base_(std::move(base)) {
+  g_live_chunks.fetch_add(1, std::memory_order_relaxed);
+}
+
 Chunk::~Chunk() {
   g_live_chunks.fetch_sub(1, std::memory_order_relaxed);
+  if (base_) {  // the memory is base_'s: keep it until the ops pushed on this variable are done
+    Engine::get().delete_var(var_, [base = std::move(base_)](const RunContext&) mutable { base.reset(); }, device_);
+    return;
+  }
   StorageHandle storage = storage_;
   Device device = device_;
   // Never blocks: the storage returns to its pool after the last pending op on the chunk.
@@ -26,7 +35,12 @@ void Chunk::ensure_allocated() {
   if (allocated_.load(std::memory_order_acquire)) return;
   std::lock_guard lock(alloc_mutex_);
   if (allocated_.load(std::memory_order_relaxed)) return;
-  storage_ = Storage::of(device_).alloc(bytes_, device_);
+  if (base_) {
+    base_->ensure_allocated();
+    storage_.ptr = base_->data();
+  } else {
+    storage_ = Storage::of(device_).alloc(bytes_, device_);
+  }
   allocated_.store(true, std::memory_order_release);
 }
 
@@ -40,6 +54,10 @@ NDArray NDArray::empty(const Shape& shape, DType dtype, const Device& device) {
   SN_CHECK_WITH_CODE_(kOutOfMemory, !__builtin_mul_overflow(n, static_cast<int64_t>(dtype_size(dtype)), &bytes),
                       "empty: ", shape, " x ", dtype, " is more bytes than int64 can count");
   return NDArray(std::make_shared<Chunk>(device, static_cast<size_t>(bytes)), shape, dtype, 0);
+}
+
+NDArray NDArray::alias() const {
+  return NDArray(std::make_shared<Chunk>(chunk_), shape_, dtype_, offset_);
 }
 
 uint64_t NDArray::version() const noexcept { return Engine::get().var_version(chunk_->var()); }

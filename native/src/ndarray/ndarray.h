@@ -35,6 +35,9 @@ struct DeferredEntry;
 class Chunk {
  public:
   Chunk(Device device, size_t bytes);
+  // A chunk on `base`'s memory with a variable of its own (custom functions' arrays: work pushed on it
+  // does not wait for the op holding `base`). Keeps `base` alive.
+  explicit Chunk(std::shared_ptr<Chunk> base);
   ~Chunk();
   Chunk(const Chunk&) = delete;
   Chunk& operator=(const Chunk&) = delete;
@@ -57,6 +60,7 @@ class Chunk {
   std::atomic<bool> allocated_{false};
   std::mutex alloc_mutex_;
   StorageHandle storage_;
+  std::shared_ptr<Chunk> base_;  // an alias's owner
 };
 
 class NDArray {
@@ -88,6 +92,8 @@ class NDArray {
   }
 
   // Views (share the chunk). Errors name `op`.
+  // The same memory and view under a new variable (Chunk(base)); for custom functions only.
+  NDArray alias() const;
   NDArray reshape(const Shape& shape) const;                      // same size required
   NDArray slice(int64_t begin, int64_t end) const;                // leading axis, [begin, end)
   NDArray at(int64_t index) const;                                // leading axis, drops it

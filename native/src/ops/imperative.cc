@@ -29,6 +29,7 @@ struct KernelCall {
   std::vector<TensorView> in, out;
   uint64_t seed = 0, sequence = 0;
   size_t workspace = 0;
+  bool is_train = false;
 };
 
 // Ops without inputs (samplers, fills) may name their device in a "ctx" parameter ("cpu(1)").
@@ -40,6 +41,44 @@ Device device_of(const OpAttrs& attrs, const Device& fallback) {
   auto d = parse_device(text);
   SN_CHECK(d.has_value(), attrs.op->name, ": parameter 'ctx' expects a device such as cpu(0) or gpu(1), got '", text, "'");
   return *d;
+}
+
+// Ops whose kernel finishes later get the arrays themselves (without autograd state) and complete the
+// engine op when their work is done.
+void push_async_kernel(const OpAttrs& attrs, std::span<const NDArray> inputs, std::span<const NDArray> outputs,
+                       const Device& dev, bool is_train) {
+  const OpDef& op = *attrs.op;
+  struct AsyncCall {
+    AsyncKernelFn kernel;
+    OpAttrs attrs;
+    std::vector<NDArray> in, out;
+    bool is_train = false;
+  };
+  auto call = std::make_unique<AsyncCall>();
+  call->kernel = op.async_kernel;
+  call->attrs = attrs;
+  call->is_train = is_train;
+  SmallVector<VarHandle, 4> reads, writes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    NDArray a = inputs[i];
+    a.autograd.reset();
+    a.ensure_allocated();
+    bool mutated = std::find(op.aux_inputs.begin(), op.aux_inputs.end(), static_cast<int>(i)) != op.aux_inputs.end();
+    (mutated ? writes : reads).push_back(a.var());
+    call->in.push_back(std::move(a));
+  }
+  for (const NDArray& o : outputs) {
+    NDArray a = o;
+    a.autograd.reset();
+    a.ensure_allocated();
+    writes.push_back(a.var());
+    call->out.push_back(std::move(a));
+  }
+  Engine::get().push_async([c = std::move(call)](const RunContext& ctx, OnComplete done) {
+    OpContext oc{ctx, c->attrs};
+    oc.is_train = c->is_train;
+    c->kernel(oc, c->in, c->out, done);
+  }, dev, reads, writes, PushOptions{.name = op.name.c_str()});
 }
 
 }  // namespace
@@ -134,6 +173,10 @@ std::vector<NDArray> invoke(const OpAttrs& attrs, std::span<const NDArray> input
   SN_CHECK_WITH_CODE_(kUnsupported, !flags.deferred, op.name,
                       ": deferred compute (tracing a hybridized block) is not available in this version");
 
+  if (op.async_kernel) {
+    push_async_kernel(attrs, inputs, outputs, dev, flags.training);
+    return outputs;
+  }
   // Push the kernel: reads the inputs, writes the outputs and the mutated auxiliary inputs.
   KernelFn kernel = op.kernel(dev.type);
   SN_CHECK_WITH_CODE_(kUnsupported, kernel != nullptr, op.name, ": has no kernel for ", dev);
@@ -158,8 +201,10 @@ std::vector<NDArray> invoke(const OpAttrs& attrs, std::span<const NDArray> input
     call->sequence = g_random_sequence.fetch_add(1);
   }
   if (op.workspace) call->workspace = op.workspace(attrs, call->in, call->out);
+  call->is_train = flags.training;
   Engine::get().push([c = std::move(call)](const RunContext& ctx) {
     OpContext oc{ctx, c->attrs, c->seed, c->sequence};
+    oc.is_train = c->is_train;
     if (c->workspace == 0) {
       c->kernel(oc, c->in, c->out);
       return;

@@ -90,6 +90,12 @@ OpAttrs OpDef::parse(std::span<const ParamKV> kwargs) const {
   return OpAttrs{this, std::move(p)};
 }
 
+OpAttrs OpDef::parse(std::span<const IndexedParamValue> values) const {
+  std::shared_ptr<void> p = new_params();
+  schema->set(p.get(), values, name);
+  return OpAttrs{this, std::move(p)};
+}
+
 OpAttrs OpDef::defaults() const {
   SN_CHECK(std::none_of(schema->fields().begin(), schema->fields().end(), [](const ParamField& f) { return f.required; }),
            name, ": has required parameters; give them");

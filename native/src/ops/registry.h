@@ -51,6 +51,7 @@ struct OpContext {
   uint64_t random_seed = 0;      // ops that asked for random numbers: (seed, sequence) key Philox
   uint64_t random_sequence = 0;
   void* workspace = nullptr;     // ops that asked for temporary space: that many bytes, 64-byte aligned
+  bool is_train = false;         // the call's training flag (Dropout, BatchNorm)
   template <class P>
   const P& params() const {
     return attrs.get<P>();
@@ -64,6 +65,11 @@ using InferShapeFn = bool (*)(const OpAttrs& attrs, std::vector<Shape>& in, std:
 // Dtype inference: -1 is unknown. Conflicts throw kType errors.
 using InferTypeFn = bool (*)(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out);
 using KernelFn = void (*)(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out);
+// A kernel that finishes later (custom functions hand their work to their own workers): it gets the
+// arrays themselves and calls `done` exactly once.
+class NDArray;
+using AsyncKernelFn = void (*)(const OpContext& ctx, std::span<const NDArray> in, std::span<const NDArray> out,
+                               OnComplete done);
 // Builds the gradients of the op's inputs with registered ops (Note [Gradients]).
 using GradientFn = void (*)(GradBuilder& b);
 using CountFn = int (*)(const OpAttrs& attrs);
@@ -74,6 +80,7 @@ struct OpDef {
   int32_t id = -1;
   std::string name;                  // canonical: broadcast_add, Convolution, _plus_scalar
   std::vector<std::string> aliases;  // broadcast_plus, _PlusScalar
+  std::vector<std::string> alias_hints;  // name_hint of each alias (static storage for the ABI)
   std::string doc;
 
   // Parameters (type-erased over the op's struct).
@@ -95,6 +102,7 @@ struct OpDef {
   InferShapeFn infer_shape = nullptr;
   InferTypeFn infer_type = nullptr;
   std::array<KernelFn, 4> kernels{};  // by DeviceType code
+  AsyncKernelFn async_kernel = nullptr;  // instead of kernels, on every device
   std::span<const DType> dtypes;      // output dtypes the kernels support (checked before a kernel is pushed)
 
   // Resources the kernels request.
@@ -116,8 +124,9 @@ struct OpDef {
   int num_visible(const OpAttrs& attrs) const {
     return num_outputs_fn ? num_outputs_fn(attrs) : num_visible_outputs;
   }
+  bool variadic_inputs() const noexcept { return num_inputs_fn != nullptr; }
   std::string input_name(int i) const {
-    return variadic_key.empty() ? input_names[static_cast<size_t>(i)] : "arg" + std::to_string(i);
+    return variadic_inputs() ? "arg" + std::to_string(i) : input_names[static_cast<size_t>(i)];
   }
   bool differentiable() const { return gradient != nullptr || zero_gradient; }
   // MXNet's auto-naming hint for the op called by `name` (canonical or alias): that name lowercased,
@@ -128,6 +137,8 @@ struct OpDef {
 
   // Parses MXNet string parameters (errors name the op).
   OpAttrs parse(std::span<const ParamKV> kwargs) const;
+  // Sets typed parameters addressed by field index (errors name the op).
+  OpAttrs parse(std::span<const IndexedParamValue> values) const;
   // The default parameters.
   OpAttrs defaults() const;
 };
@@ -158,6 +169,7 @@ class OpRegistrar {
     return *this;
   }
   OpRegistrar& alias(std::string name) {
+    def_.alias_hints.push_back(OpDef::name_hint(name));
     def_.aliases.push_back(std::move(name));
     return *this;
   }
@@ -213,6 +225,10 @@ class OpRegistrar {
   template <class Table>
   OpRegistrar& dtypes() {
     def_.dtypes = Table::dtypes;
+    return *this;
+  }
+  OpRegistrar& async_kernel(AsyncKernelFn f) {
+    def_.async_kernel = f;
     return *this;
   }
   OpRegistrar& random() {

@@ -33,8 +33,7 @@ struct Case {
   RefFn reference;
   // Forward checked in each (inputs rounded to it; integers drawn as whole numbers).
   std::vector<DType> dtypes = {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16};
-  bool gradient = true;      // check the gradient (ops with a zero or no gradient: false)
-  bool second_order = true;  // also check <H u, v> through a create_graph gradient
+  bool gradient = true;  // false: the op declares a zero gradient though its output depends on the input
   double rtol = 1e-5;      // forward, relative to max(|ref|, 1)
   double grad_rtol = 2e-3;  // directional derivatives
   // Inputs kept away from a kink or tie: values within `avoid` of any of these are resampled.

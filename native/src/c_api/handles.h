@@ -1,0 +1,54 @@
+// The objects behind the opaque NDArray handles, and argument conversions
+// shared by the ABI files.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+
+#include "c_api/api_guard.h"
+#include "ndarray/ndarray.h"
+
+// One handle = one NDArray value (its own autograd entry, as one MXNet NDArray handle).
+struct sn_ndarray {
+  sn::NDArray array;
+};
+
+namespace sn::capi {
+
+// Handles alive in this process (leak tests).
+extern std::atomic<int64_t> g_live_handles;
+
+inline sn_ndarray_t wrap(NDArray a) {
+  auto* h = new sn_ndarray{std::move(a)};
+  g_live_handles.fetch_add(1, std::memory_order_relaxed);
+  return h;
+}
+inline void free_handle(sn_ndarray_t h) noexcept {
+  if (h == nullptr) return;
+  delete h;
+  g_live_handles.fetch_sub(1, std::memory_order_relaxed);
+}
+
+inline const NDArray& unwrap(sn_ndarray_t h, const char* function, const char* argument = "array") {
+  SN_CHECK(h != nullptr, function, ": argument '", argument, "' must not be NULL");
+  return h->array;
+}
+
+DType to_dtype(sn_dtype d, const char* function, const char* argument = "dtype");
+Shape to_shape(const int64_t* dims, int32_t ndim, const char* function);
+
+// A pointer + count argument as a span; a negative count or a NULL pointer with a positive count
+// fails naming the function and the argument.
+template <class T>
+std::span<const T> to_span(const T* data, int64_t count, const char* function, const char* argument) {
+  SN_CHECK(count >= 0, function, ": the length of '", argument, "' must be >= 0, got ", count);
+  SN_CHECK(count == 0 || data != nullptr, function, ": argument '", argument, "' must not be NULL when its length is ",
+           count);
+  return std::span<const T>(data, static_cast<size_t>(count));
+}
+
+// Handles as arrays; every entry must be non-NULL.
+std::vector<NDArray> unwrap_all(const sn_ndarray_t* handles, int32_t count, const char* function, const char* argument);
+
+}  // namespace sn::capi
