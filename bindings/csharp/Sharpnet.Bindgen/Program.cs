@@ -19,6 +19,7 @@ internal static class Program
         var root = new RootCommand("Generates Sharpnet's .NET bindings from its native sources.")
         {
             InteropCommand.Create(),
+            OpsCommand.Create(),
         };
         ParseResult parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)

@@ -28,7 +28,7 @@ public sealed partial class NDArray : IDisposable
     internal NDArrayScope? Scope { get; set; }
 
     // An array backed by a native handle. `ownsStorage`: new storage (not a view), reported to the GC.
-    internal NDArray(NDArrayHandle handle, bool ownsStorage)
+    internal NDArray(NDArrayHandle handle, bool ownsStorage, bool register = true)
     {
         _handle = handle;
         Span<long> dims = stackalloc long[Shape.MaxNDim];
@@ -41,7 +41,7 @@ public sealed partial class NDArray : IDisposable
             if (_pressure > 0) GC.AddMemoryPressure(_pressure);
         }
         Interlocked.Increment(ref s_liveCount);
-        NDArrayScope.Register(this);
+        if (register) NDArrayScope.Register(this);
     }
 
     // A scalar literal from an implicit conversion: no native memory until an operation needs it.
@@ -115,6 +115,7 @@ public sealed partial class NDArray : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         NDArrayScope.Forget(this);
+        _grad?.Dispose();
         if (_handle is null) return;
         _handle.Dispose();
         ReleaseAccounting();

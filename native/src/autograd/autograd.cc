@@ -16,6 +16,7 @@ struct AGInfo {
   std::vector<NDArray> saved_inputs, saved_outputs;
   std::vector<uint64_t> input_versions, output_versions;
   std::vector<Shape> out_shapes;
+  std::vector<DType> out_dtypes;
   Device device;
   bool freed = false;
   // Variables and constants.
@@ -64,6 +65,7 @@ void record_op(const OpAttrs& attrs, std::span<const NDArray> inputs, std::span<
   info->output_versions.resize(outputs.size());
   for (size_t j = 0; j < outputs.size(); ++j) {
     info->out_shapes.push_back(outputs[j].shape());
+    info->out_dtypes.push_back(outputs[j].dtype());
     if (j < op.grad_reads_output.size() && op.grad_reads_output[j]) {
       info->saved_outputs[j] = outputs[j];
       info->saved_outputs[j].autograd.reset();  // set below; the node must not own its own entry
@@ -158,6 +160,15 @@ std::vector<NDArray> run_gradient(std::span<const NDArray> heads, std::span<cons
 
   GradientOptions gopt;
   gopt.shape_of = shape_of;
+  gopt.dtype_of = [](const NodeEntry& e) {
+    if (!e.node || !e.node->info) return -1;
+    const AGInfo& info = info_of(*e.node);
+    if (info.is_variable) return -1;
+    return e.index < info.out_dtypes.size() ? static_cast<int>(info.out_dtypes[e.index]) : -1;
+  };
+  gopt.device_of = [](const NodeEntry& e) {
+    return e.node && e.node->info ? str(info_of(*e.node).device) : std::string();
+  };
   const std::vector<NodeEntry> grads = build_gradient(ys, ygrads, xs, gopt);
 
   // Run the new nodes in order, releasing each value after its last use.

@@ -75,7 +75,18 @@ class SymbolicGradBuilder final : public GradBuilder {
   GradValue out_grad(int i) override {
     NodeEntry& g = out_grads_[static_cast<size_t>(i)];
     if (!g.node) {  // no gradient reached this output: zeros of its shape
-      g = make(OpRegistry::get().at("zeros_like").defaults(), {NodeEntry{fwd_, static_cast<uint32_t>(i)}}, "zeros_like");
+      const NodeEntry out{fwd_, static_cast<uint32_t>(i)};
+      const Shape shape = options_.shape_of ? options_.shape_of(out) : Shape::unknown();
+      const int dtype = options_.dtype_of ? options_.dtype_of(out) : -1;
+      if (shape.is_known() && dtype >= 0) {
+        const std::string shape_text = detail::print_int_tuple(shape);
+        const std::string device = options_.device_of ? options_.device_of(out) : std::string();
+        std::vector<ParamKV> kv{{"shape", shape_text}, {"dtype", dtype_name(static_cast<DType>(dtype))}};
+        if (!device.empty()) kv.emplace_back("ctx", device);
+        g = make(OpRegistry::get().at("_zeros").parse(kv), {}, "zeros");
+      } else {  // shapes not inferred: read the output (the executor has every value)
+        g = make(OpRegistry::get().at("zeros_like").defaults(), {out}, "zeros_like");
+      }
     }
     return add(g);
   }

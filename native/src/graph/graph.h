@@ -60,6 +60,10 @@ std::vector<Node*> topo_sort(std::span<const NodeEntry> heads);
 struct GradientOptions {
   // Shapes of forward entries where known (for ops whose gradient depends on rank), else unknown.
   std::function<Shape(const NodeEntry&)> shape_of;
+  // Dtypes (-1 where unknown) and devices ("" where unknown) of forward entries: a missing output gradient
+  // becomes _zeros of the output's shape, dtype and device without reading the output itself.
+  std::function<int(const NodeEntry&)> dtype_of;
+  std::function<std::string(const NodeEntry&)> device_of;
   // Names gradient nodes after the forward node: "<forward>_backward_<op>".
   bool name_nodes = true;
 };

@@ -104,19 +104,119 @@ public class ApiContractTests
         }
     }
 
-    // API.md "Memory ownership" (the scope snippet's arithmetic arrives with the operators).
+    // API.md "NDArray": arithmetic, operators and the generated per-operator methods.
+    [Test]
+    public void NDArrayOperators()
+    {
+        using var scope = NDArray.NewScope();
+        var a = NDArray.Array(new float[,] { { 1, 2 }, { 3, 4 } });
+        var b = NDArray.Array(new float[] { 10, 20 });
+        Assert.That(NDArray.Random.Uniform(0, 1, shape: (3, 3)).Shape, Is.EqualTo((Shape)(3, 3)));
+        Assert.That(NDArray.Random.Normal(0, 1, shape: (3, 3)).Shape, Is.EqualTo((Shape)(3, 3)));
+        NDArray.Random.Seed(42);                     // global seed: every sampler, NDArray or Symbol, is reproducible
+        var u1 = NDArray.Random.Uniform(0, 1, shape: 5).ToArray<float>();
+        NDArray.Random.Seed(42);
+        Assert.That(NDArray.Random.Uniform(0, 1, shape: 5).ToArray<float>(), Is.EqualTo(u1));
+
+        // arithmetic broadcasts like NumPy
+        var r = (a + b) / 10f;  var d = b + 1f;  var p = a * b;  var neg = -a;  var eq = a == b;  var gt = a > 0.5f;
+        Assert.That(r.ToArray<float>(), Is.EqualTo(new[] { 1.1f, 2.2f, 1.3f, 2.4f }).Within(1e-6f));
+        Assert.That(d.ToArray<float>(), Is.EqualTo(new[] { 11f, 21f }));
+        Assert.That(p.ToArray<float>(), Is.EqualTo(new[] { 10f, 40f, 30f, 80f }));
+        Assert.That(neg.ToArray<float>(), Is.EqualTo(new[] { -1f, -2f, -3f, -4f }));
+        Assert.That(eq.ToArray<float>(), Is.EqualTo(new[] { 0f, 0f, 0f, 0f }));
+        Assert.That(gt.ToArray<float>(), Is.EqualTo(new[] { 1f, 1f, 1f, 1f }));
+
+        Assert.That(a.T.ToArray<float>(), Is.EqualTo(new[] { 1f, 3f, 2f, 4f }));
+        Assert.That(a.Transpose((1, 0)).ToArray<float>(), Is.EqualTo(new[] { 1f, 3f, 2f, 4f }));
+        Assert.That(a.Sum().ToString(), Is.EqualTo("[10.]\n<NDArray 1 @cpu(0)>"));  // legacy: full reductions give shape (1,)
+        Assert.That(a.Sum(axis: 1, keepdims: true).Shape, Is.EqualTo((Shape)(2, 1)));
+        Assert.That(a.Mean().AsScalar<float>(), Is.EqualTo(2.5f));
+        Assert.That(a.Flatten().Shape, Is.EqualTo((Shape)(2, 2)));
+        Assert.That(a.ExpandDims(0).Shape, Is.EqualTo((Shape)(1, 2, 2)));
+        Assert.That(ND.Dot(a, a).ToArray<float>(), Is.EqualTo(new[] { 7f, 10f, 15f, 22f }));
+        Assert.That(ND.BatchDot(a.Reshape((1, 2, 2)), a.Reshape((1, 2, 2))).Shape, Is.EqualTo((Shape)(1, 2, 2)));
+        Assert.That(ND.Relu(neg).ToArray<float>(), Is.All.EqualTo(0f));
+        Assert.That(ND.Sigmoid(NDArray.Zeros(1)).AsScalar<float>(), Is.EqualTo(0.5f));
+        Assert.That(ND.Exp(NDArray.Zeros(1)).AsScalar<float>(), Is.EqualTo(1f));
+
+        var acc = NDArray.Zeros(2);
+        acc += b;   // in place (C# 14 compound assignment), as MXNet's +=
+        acc += b;
+        Assert.That(acc.ToArray<float>(), Is.EqualTo(new[] { 20f, 40f }));
+        acc *= 0.5f;
+        Assert.That(acc.ToArray<float>(), Is.EqualTo(new[] { 10f, 20f }));
+
+        // Any registered operator by name, with MXNet's string parameters
+        var sum = ND.Invoke("sum", [a], new Dictionary<string, string> { ["axis"] = "(0,)", ["keepdims"] = "True" });
+        Assert.That(sum[0].ToArray<float>(), Is.EqualTo(new[] { 4f, 6f }));
+        Assert.That(ND.ListOps(), Does.Contain("broadcast_add").And.Contain("dot").And.Contain("_plus_scalar"));
+        // Context mismatch is an error naming both contexts (never a crash)
+        var other = NDArray.Ones(2, ctx: Context.Cpu(1));
+        var ex = Assert.Throws<SharpnetException>(() => (b + other).WaitToRead())!;
+        Assert.That(ex.Message, Is.EqualTo(
+            "broadcast_add: all inputs must live on the same context, but input 0 is on cpu(0) and input 1 is on cpu(1)"));
+    }
+
+    // API.md "Memory ownership".
     [Test]
     public void MemoryOwnership()
     {
         NDArray keep;
+        var a = NDArray.Ones(3);
         long before = NDArray.LiveCount;
         using (var scope = NDArray.NewScope())       // disposes every array created inside...
         {
-            var t = NDArray.Full(3, 2f);
+            var t = a * 2f;
             keep = t.MoveToOuterScope();             // ...except those moved out
         }
         Assert.That(keep.IsDisposed, Is.False);
-        Assert.That(NDArray.LiveCount, Is.GreaterThanOrEqualTo(before));   // arrays alive in this process
+        Assert.That(NDArray.LiveCount, Is.EqualTo(before + 1));   // arrays alive in this process
+        Assert.That(keep.ToArray<float>(), Is.All.EqualTo(2f));
         keep.Dispose();
+        a.Dispose();
+    }
+
+    // API.md "Autograd".
+    [Test]
+    public void Autograd_()
+    {
+        using var scope = NDArray.NewScope();
+        var x = NDArray.Array(new float[] { 1, 2 });  var w = NDArray.Array(new float[] { 2, 3 });
+        var b = NDArray.Array(new float[] { 4 });
+        x.AttachGrad(); w.AttachGrad(); b.AttachGrad();          // gradReq: GradReq.Write | Add | Null
+        NDArray z;
+        NDArray y;
+        using (Autograd.Record()) { y = x * w + b; z = y.Sum(); }   // y = [6, 10], z = 16
+        Assert.That(y.ToArray<float>(), Is.EqualTo(new[] { 6f, 10f }));
+        Assert.That(z.AsScalar<float>(), Is.EqualTo(16f));
+        z.Backward();
+        // x.Grad = [2, 3]; w.Grad = [1, 2]; b.Grad = [2] (b was broadcast over two elements)
+        Assert.That(x.Grad!.ToArray<float>(), Is.EqualTo(new[] { 2f, 3f }));
+        Assert.That(w.Grad!.ToArray<float>(), Is.EqualTo(new[] { 1f, 2f }));
+        Assert.That(b.Grad!.ToArray<float>(), Is.EqualTo(new[] { 2f }));
+
+        Assert.That(Autograd.IsRecording, Is.False); Assert.That(Autograd.IsTraining, Is.False);
+        using (Autograd.Record())
+        {
+            Assert.That((Autograd.IsRecording, Autograd.IsTraining), Is.EqualTo((true, true)));
+            using (Autograd.Pause()) Assert.That((Autograd.IsRecording, Autograd.IsTraining), Is.EqualTo((false, false)));
+            using (Autograd.PredictMode()) Assert.That((Autograd.IsRecording, Autograd.IsTraining), Is.EqualTo((true, false)));
+        }
+        using (Autograd.TrainMode()) Assert.That((Autograd.IsRecording, Autograd.IsTraining), Is.EqualTo((false, true)));
+        using (Autograd.Record(trainMode: false)) Assert.That((Autograd.IsRecording, Autograd.IsTraining), Is.EqualTo((true, false)));
+
+        NDArray y1, y2;
+        using (Autograd.Record()) { y = x * 3f; y1 = x * 2f; y2 = x * x; }
+        var headGrad = NDArray.Array(new float[] { 1, 10 });
+        y.Backward(headGrad);
+        Assert.That(x.Grad!.ToArray<float>(), Is.EqualTo(new[] { 3f, 30f }));
+        var (g1, g2) = (NDArray.Ones(2), NDArray.Ones(2));
+        Autograd.Backward(new[] { y1, y2 }, new[] { g1, g2 }, retainGraph: false);
+        Assert.That(x.Grad!.ToArray<float>(), Is.EqualTo(new[] { 4f, 6f }));   // 2 + 2x
+
+        using (Autograd.Record()) z = (x * x * x).Sum();
+        var grads = Autograd.Grad(new[] { z }, new[] { x }, createGraph: true);   // higher order
+        Assert.That(grads[0].ToArray<float>(), Is.EqualTo(new[] { 3f, 12f }));   // 3x^2
     }
 }

@@ -279,3 +279,24 @@ const AddCase bdot_nt{{.op = "batch_dot", .params = {{"transpose_b", "True"}}, .
 
 }  // namespace
 }  // namespace sn::conformance
+
+namespace sn::conformance {
+namespace {
+
+// Arrays from parameters only.
+RefFn constant_ref(double value) {
+  return [value](const std::vector<Ref>&, const Params& p) {
+    Shape s = *detail::parse_int_tuple(param(p, "shape", "()"));
+    if (s.ndim() == 0) s = Shape({1});
+    return std::vector<Ref>{Ref{s, std::vector<double>(static_cast<size_t>(s.size()), value)}};
+  };
+}
+const AddCase zeros{{.op = "_zeros", .params = {{"shape", "(2, 3)"}}, .shapes = {}, .reference = constant_ref(0)}};
+const AddCase ones{{.op = "_ones", .params = {{"shape", "(4,)"}, {"dtype", "int32"}}, .shapes = {},
+                    .reference = constant_ref(1), .dtypes = {DType::kInt32}}};
+const AddCase full{{.op = "_full", .params = {{"shape", "(2, 2)"}, {"value", "2.5"}}, .shapes = {},
+                    .reference = constant_ref(2.5)}};
+const AddCase zeros_scalar{{.op = "_zeros", .params = {}, .shapes = {}, .reference = constant_ref(0), .label = "legacy_1"}};
+
+}  // namespace
+}  // namespace sn::conformance

@@ -109,6 +109,44 @@ namespace Sharpnet
         /// <summary>Every op runs synchronously inside the call that pushes it (debugging).</summary>
         Naive = 1,
     }
+
+    /// <summary>Kinds of operator parameters (and of tuple elements).</summary>
+    public enum ParamKind : int
+    {
+        /// <summary>True or False.</summary>
+        Bool = 0,
+
+        /// <summary>A 64-bit integer (the parameter's range says if it is narrower).</summary>
+        Int = 1,
+
+        /// <summary>A floating-point number.</summary>
+        Float = 2,
+
+        /// <summary>Free text.</summary>
+        String = 3,
+
+        /// <summary>A tuple; its element kind is SN_PARAM_INT (shapes, axes) or SN_PARAM_FLOAT.</summary>
+        Tuple = 4,
+
+        /// <summary>One of a list of names (sn_op_get_param_enum_name).</summary>
+        Enum = 5,
+
+        /// <summary>An element type (sn_dtype).</summary>
+        DType = 6,
+    }
+
+    /// <summary>How backward stores a variable's gradient (MXNet's OpReqType codes).</summary>
+    public enum GradReq : int
+    {
+        /// <summary>No gradient.</summary>
+        Null = 0,
+
+        /// <summary>Overwrite the gradient buffer.</summary>
+        Write = 1,
+
+        /// <summary>Add into the gradient buffer.</summary>
+        Add = 3,
+    }
 }
 
 namespace Sharpnet.Interop
@@ -199,6 +237,80 @@ namespace Sharpnet.Interop
         protected override bool ReleaseHandle() => Native.sn_ndarray_list_free(handle) == ErrorCode.Ok;
     }
 
+    /// <summary>How a typed parameter value is given.</summary>
+    internal enum NativeValueKind : int
+    {
+        /// <summary>None (optional parameters only).</summary>
+        None = 0,
+
+        /// <summary>i is 0 or 1.</summary>
+        Bool = 1,
+
+        /// <summary>i; for an enum parameter, the index of its name.</summary>
+        Int = 2,
+
+        /// <summary>f.</summary>
+        Float = 3,
+
+        /// <summary>UTF-8 text[offset, offset + length), parsed as MXNet spells the parameter.</summary>
+        Text = 4,
+
+        /// <summary>ints[offset, offset + length).</summary>
+        IntTuple = 5,
+
+        /// <summary>floats[offset, offset + length).</summary>
+        FloatTuple = 6,
+
+        /// <summary>i is an sn_dtype.</summary>
+        DType = 7,
+    }
+
+    /// <summary>
+    /// One typed parameter value. `field` is the parameter's index (sn_op_get_param). Lossless
+    /// conversions are accepted (an int for a float, an int tuple for a float tuple, one int for a
+    /// one-item tuple); anything else fails naming the operator, the parameter, what it expects and
+    /// what it got.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Param
+    {
+        public int Field;
+        public NativeValueKind Kind;
+        public long I;
+        public double F;
+        public long Offset;
+        public long Length;
+    }
+
+    /// <summary>Ambient flags passed with every invocation (the binding keeps them per async flow).</summary>
+    internal enum NativeInvokeFlag : int
+    {
+        /// <summary>Autograd is recording: ops on arrays that need gradients are taped.</summary>
+        Recording = 1,
+
+        /// <summary>Training mode (Dropout, BatchNorm).</summary>
+        Training = 2,
+
+        /// <summary>A block is being traced into a graph (deferred compute).</summary>
+        Deferred = 4,
+    }
+
+    /// <summary>
+    /// An operator with its parameters parsed and checked once, invoked any number of times.
+    /// Owns a sn_op_call_t; releases it with sn_op_call_free.
+    /// </summary>
+    internal sealed class OpCallHandle : SafeHandle
+    {
+        public OpCallHandle()
+            : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle() => Native.sn_op_call_free(handle) == ErrorCode.Ok;
+    }
+
     internal static unsafe partial class Native
     {
         internal const string LibraryName = "sharpnet";
@@ -207,7 +319,7 @@ namespace Sharpnet.Interop
         internal const int AbiVersionMajor = 1;
 
         /// <summary>The ABI version of this header: a binding requires the same major and at least its minor.</summary>
-        internal const int AbiVersionMinor = 2;
+        internal const int AbiVersionMinor = 3;
 
         /// <summary>
         /// The message of the most recent failed call on this thread, or "" if none failed.
@@ -660,5 +772,290 @@ namespace Sharpnet.Interop
                 return sn_ndarray_load_from_memory(dataPtr, checked((long)data.Length), out @out);
             }
         }
+
+        /// <summary>The number of registered operators.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_count")]
+        internal static partial ErrorCode sn_op_count(out int count);
+
+        /// <summary>
+        /// The id of the operator with this canonical name or alias. An unknown name fails with
+        /// SN_ERR_NOT_FOUND and a message suggesting close names.
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_find", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_op_find(string name, out int op);
+
+        /// <summary>
+        /// An operator's description. num_inputs counts its named inputs (0 when they are variadic: then
+        /// variadic_key names the parameter that counts them, else it is ""). num_outputs counts all
+        /// outputs, num_visible_outputs those a caller gets (the rest are hidden, for its gradient); both
+        /// are -1 when a parameter decides them. differentiable: it has a gradient (possibly zero).
+        /// </summary>
+        /// <param name="name">Static: valid for the life of the process.</param>
+        /// <param name="doc">Static: valid for the life of the process.</param>
+        /// <param name="variadic_key">Static: valid for the life of the process.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_get_info")]
+        internal static partial ErrorCode sn_op_get_info(int op, out byte* name, out byte* doc, out int num_aliases, out int num_inputs, out byte* variadic_key, out int num_outputs, out int num_visible_outputs, out int num_params, out byte differentiable);
+
+        /// <summary>
+        /// Alias `index` of an operator, and the name hint used to auto-name graph nodes created
+        /// through it (the alias lowercased: _PlusScalar names nodes _plusscalar0).
+        /// </summary>
+        /// <param name="alias">Static: valid for the life of the process.</param>
+        /// <param name="name_hint">Static: valid for the life of the process.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_get_alias")]
+        internal static partial ErrorCode sn_op_get_alias(int op, int index, out byte* alias, out byte* name_hint);
+
+        /// <summary>Input `index`: its name, and whether the operator mutates it (an auxiliary state such as a moving mean).</summary>
+        /// <param name="name">Static: valid for the life of the process.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_get_input")]
+        internal static partial ErrorCode sn_op_get_input(int op, int index, out byte* name, out byte is_auxiliary);
+
+        /// <summary>Output `index`: its name, and whether it is hidden (read only by the gradient).</summary>
+        /// <param name="name">Static: valid for the life of the process.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_get_output")]
+        internal static partial ErrorCode sn_op_get_output(int op, int index, out byte* name, out byte is_hidden);
+
+        /// <summary>
+        /// Parameter `index`: name; kind and element kind (for tuples; else the kind itself); optional
+        /// (None is a value); required (no default); the default in MXNet's spelling ("" if required); a
+        /// one-line doc; the number of enum names.
+        /// </summary>
+        /// <param name="name">Static: valid for the life of the process.</param>
+        /// <param name="default_literal">Static: valid for the life of the process.</param>
+        /// <param name="doc">Static: valid for the life of the process.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_get_param")]
+        internal static partial ErrorCode sn_op_get_param(int op, int index, out byte* name, out ParamKind kind, out ParamKind element_kind, out byte optional, out byte required, out byte* default_literal, out byte* doc, out int num_enum_names);
+
+        /// <summary>Inclusive bounds of a numeric parameter (each item for tuples); has_* is 0 where unbounded.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_get_param_range")]
+        internal static partial ErrorCode sn_op_get_param_range(int op, int index, out byte has_min, out double min, out byte has_max, out double max);
+
+        /// <summary>Name `value` of an enum parameter, in MXNet's order.</summary>
+        /// <param name="name">Static: valid for the life of the process.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_get_param_enum_name")]
+        internal static partial ErrorCode sn_op_get_param_enum_name(int op, int index, int value, out byte* name);
+
+        /// <summary>
+        /// The element types an operator's kernels support (into `dtypes`; `count` receives how many there
+        /// are, which may exceed `capacity`; 16 always suffices).
+        /// </summary>
+        /// <param name="capacity">Number of elements of dtypes.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_get_dtypes")]
+        internal static partial ErrorCode sn_op_get_dtypes(int op, DType* dtypes, int capacity, out int count);
+
+        /// <summary>
+        /// The element types an operator's kernels support (into `dtypes`; `count` receives how many there
+        /// are, which may exceed `capacity`; 16 always suffices).
+        /// </summary>
+        internal static ErrorCode sn_op_get_dtypes(int op, Span<DType> dtypes, out int count)
+        {
+            fixed (DType* dtypesPtr = dtypes)
+            {
+                return sn_op_get_dtypes(op, dtypesPtr, dtypes.Length, out count);
+            }
+        }
+
+        /// <summary>
+        /// Prepares a call from typed parameters (tuples in `ints`/`floats`, text in `text`; all only read
+        /// during the call). Unset parameters take their defaults; a missing required one fails.
+        /// The caller frees it with sn_op_call_free.
+        /// </summary>
+        /// <param name="num_params">Number of elements of params.</param>
+        /// <param name="num_ints">Number of elements of ints.</param>
+        /// <param name="num_floats">Number of elements of floats.</param>
+        /// <param name="text_length">Number of elements of text.</param>
+        /// <param name="out">The caller frees it with sn_op_call_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_call_create")]
+        internal static partial ErrorCode sn_op_call_create(int op, Param* @params, int num_params, long* ints, int num_ints, double* floats, int num_floats, byte* text, int text_length, out OpCallHandle @out);
+
+        /// <summary>
+        /// Prepares a call from typed parameters (tuples in `ints`/`floats`, text in `text`; all only read
+        /// during the call). Unset parameters take their defaults; a missing required one fails.
+        /// The caller frees it with sn_op_call_free.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_op_call_free.</param>
+        internal static ErrorCode sn_op_call_create(int op, ReadOnlySpan<Param> @params, ReadOnlySpan<long> ints, ReadOnlySpan<double> floats, ReadOnlySpan<byte> text, out OpCallHandle @out)
+        {
+            fixed (Param* paramsPtr = @params)
+            fixed (long* intsPtr = ints)
+            fixed (double* floatsPtr = floats)
+            fixed (byte* textPtr = text)
+            {
+                return sn_op_call_create(op, paramsPtr, @params.Length, intsPtr, ints.Length, floatsPtr, floats.Length, textPtr, text.Length, out @out);
+            }
+        }
+
+        /// <summary>
+        /// Prepares a call from MXNet's string parameters: `text` holds UTF-8 key, NUL, value, NUL, ...
+        /// (only read during the call). The caller frees it with sn_op_call_free.
+        /// </summary>
+        /// <param name="text_length">Number of elements of text.</param>
+        /// <param name="out">The caller frees it with sn_op_call_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_call_create_from_strings")]
+        internal static partial ErrorCode sn_op_call_create_from_strings(int op, byte* text, int text_length, out OpCallHandle @out);
+
+        /// <summary>
+        /// Prepares a call from MXNet's string parameters: `text` holds UTF-8 key, NUL, value, NUL, ...
+        /// (only read during the call). The caller frees it with sn_op_call_free.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_op_call_free.</param>
+        internal static ErrorCode sn_op_call_create_from_strings(int op, ReadOnlySpan<byte> text, out OpCallHandle @out)
+        {
+            fixed (byte* textPtr = text)
+            {
+                return sn_op_call_create_from_strings(op, textPtr, text.Length, out @out);
+            }
+        }
+
+        /// <summary>Frees a prepared call. Accepts NULL; any thread.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_call_free")]
+        internal static partial ErrorCode sn_op_call_free(nint call);
+
+        /// <summary>
+        /// Invokes a prepared call on `inputs` (returns at once; the kernel runs on the engine).
+        /// `outs` (NULL, or num_outs entries, each NULL or an array) receive the visible outputs instead of
+        /// new arrays: each must match the result's shape and dtype exactly and may alias an input only
+        /// through an in-place pair the operator declares. `flags` is a mask of sn_invoke_flag. An
+        /// operator without inputs places its outputs on the given device. `results` (room for
+        /// `capacity`) receives the visible outputs: a new handle the caller frees with sn_ndarray_free,
+        /// or NULL where an out array was given; `num_results` receives how many.
+        /// </summary>
+        /// <param name="num_inputs">Number of elements of inputs.</param>
+        /// <param name="num_outs">Number of elements of outs.</param>
+        /// <param name="capacity">Number of elements of results.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_call_invoke")]
+        internal static partial ErrorCode sn_op_call_invoke(OpCallHandle call, nint* inputs, int num_inputs, nint* outs, int num_outs, uint flags, DeviceType device_type, int device_id, nint* results, int capacity, out int num_results);
+
+        /// <summary>sn_op_call_create then sn_op_call_invoke in one call, without a handle (typed parameters).</summary>
+        /// <param name="num_params">Number of elements of params.</param>
+        /// <param name="num_ints">Number of elements of ints.</param>
+        /// <param name="num_floats">Number of elements of floats.</param>
+        /// <param name="text_length">Number of elements of text.</param>
+        /// <param name="num_inputs">Number of elements of inputs.</param>
+        /// <param name="num_outs">Number of elements of outs.</param>
+        /// <param name="capacity">Number of elements of results.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_invoke")]
+        internal static partial ErrorCode sn_op_invoke(int op, Param* @params, int num_params, long* ints, int num_ints, double* floats, int num_floats, byte* text, int text_length, nint* inputs, int num_inputs, nint* outs, int num_outs, uint flags, DeviceType device_type, int device_id, nint* results, int capacity, out int num_results);
+
+        /// <summary>sn_op_call_create then sn_op_call_invoke in one call, without a handle (typed parameters).</summary>
+        /// <param name="num_inputs">Number of elements of inputs.</param>
+        /// <param name="num_outs">Number of elements of outs.</param>
+        /// <param name="capacity">Number of elements of results.</param>
+        internal static ErrorCode sn_op_invoke(int op, ReadOnlySpan<Param> @params, ReadOnlySpan<long> ints, ReadOnlySpan<double> floats, ReadOnlySpan<byte> text, nint* inputs, int num_inputs, nint* outs, int num_outs, uint flags, DeviceType device_type, int device_id, nint* results, int capacity, out int num_results)
+        {
+            fixed (Param* paramsPtr = @params)
+            fixed (long* intsPtr = ints)
+            fixed (double* floatsPtr = floats)
+            fixed (byte* textPtr = text)
+            {
+                return sn_op_invoke(op, paramsPtr, @params.Length, intsPtr, ints.Length, floatsPtr, floats.Length, textPtr, text.Length, inputs, num_inputs, outs, num_outs, flags, device_type, device_id, results, capacity, out num_results);
+            }
+        }
+
+        /// <summary>Seeds every sampler that follows (NDArray and graph alike): the same seed, the same samples.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_random_seed")]
+        internal static partial ErrorCode sn_random_seed(ulong seed);
+
+        /// <summary>
+        /// Makes the array (this handle) a variable whose gradient backward stores into `grad` (NULL: a new
+        /// buffer of zeros), replacing any history the handle had.
+        /// </summary>
+        /// <param name="grad">May be null.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_autograd_attach_grad")]
+        internal static partial ErrorCode sn_autograd_attach_grad(NDArrayHandle array, GradReq req, NDArrayHandle grad);
+
+        /// <summary>The gradient buffer of a variable, or has_grad = 0 (and no handle) if it has none. The caller frees it.</summary>
+        /// <param name="grad">The caller frees it with sn_ndarray_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_autograd_get_grad")]
+        internal static partial ErrorCode sn_autograd_get_grad(NDArrayHandle array, out byte has_grad, out NDArrayHandle grad);
+
+        /// <summary>The array's gradient request (SN_GRAD_NULL if it is not a variable).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_autograd_get_grad_req")]
+        internal static partial ErrorCode sn_autograd_get_grad_req(NDArrayHandle array, out GradReq req);
+
+        /// <summary>Whether the handle has autograd history or an attached gradient.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_autograd_has_history")]
+        internal static partial ErrorCode sn_autograd_has_history(NDArrayHandle array, out byte has_history);
+
+        /// <summary>A new handle to the same data without history: gradients stop there. The caller frees it.</summary>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_autograd_detach")]
+        internal static partial ErrorCode sn_autograd_detach(NDArrayHandle array, out NDArrayHandle @out);
+
+        /// <summary>
+        /// Backward from `heads` into the gradient buffers of every variable they depend on. `head_grads`
+        /// is NULL (ones for every head) or has one entry per head (NULL for ones). Without retain_graph
+        /// what the recorded ops saved is released, and a second backward through them fails.
+        /// </summary>
+        /// <param name="num_heads">Number of elements of heads.</param>
+        /// <param name="num_head_grads">Number of elements of head_grads.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_autograd_backward")]
+        internal static partial ErrorCode sn_autograd_backward(nint* heads, int num_heads, nint* head_grads, int num_head_grads, byte retain_graph, byte train_mode);
+
+        /// <summary>
+        /// The gradients of `heads` with respect to `variables`, returned instead of stored (MXNet's
+        /// autograd.grad). With create_graph the computation is itself recorded (higher order). `grads`
+        /// (room for num_variables) receives new handles the caller frees, NULL where a variable does not
+        /// influence the heads.
+        /// </summary>
+        /// <param name="num_heads">Number of elements of heads.</param>
+        /// <param name="num_head_grads">Number of elements of head_grads.</param>
+        /// <param name="num_variables">Number of elements of variables.</param>
+        /// <param name="capacity">Number of elements of grads.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_autograd_grad")]
+        internal static partial ErrorCode sn_autograd_grad(nint* heads, int num_heads, nint* head_grads, int num_head_grads, nint* variables, int num_variables, byte retain_graph, byte create_graph, byte train_mode, nint* grads, int capacity);
+
+        // sn_custom_function_fn: delegate* unmanaged<void*, int, nint*, int, nint*, int, byte, ErrorCode>
+        // A custom function's forward (stage 0) or backward (stage 1), written in the binding. Called on
+        // Sharpnet's custom-function workers, never on an engine worker, so it may wait on arrays.
+        // Forward: `inputs` are the function's inputs, `outputs` the arrays to write. Backward: `inputs`
+        // are the gradients of the outputs, `outputs` the input gradients to write. Every handle is new
+        // and belongs to the callee, who frees it with sn_ndarray_free; the arrays stay valid after the
+        // call. The callback writes the outputs (ops pushed on them are awaited after it returns) and
+        // returns SN_OK, or an error status after sn_callback_set_error: the outputs are then poisoned
+        // with that message, which surfaces where they are waited on.
+
+        // sn_custom_function_release: delegate* unmanaged<void*, void>
+        // Releases a custom function's user data once neither the call nor a recorded graph needs it.
+
+        /// <summary>
+        /// Applies a custom function to `inputs`; returns at once. The outputs have the given shapes
+        /// (`shapes` holds num_outputs shapes back to back, ndims[i] dims each) and dtypes. When recording
+        /// and an input needs a gradient, backward calls the function's stage 1. `results` (room for
+        /// num_outputs) receives new handles the caller frees with sn_ndarray_free. `release` is called
+        /// with user_data exactly once, also when this call fails.
+        /// </summary>
+        /// <param name="user_data">May be null.</param>
+        /// <param name="num_inputs">Number of elements of inputs.</param>
+        /// <param name="num_dims">Number of elements of shapes.</param>
+        /// <param name="num_outputs">Number of elements of ndims.</param>
+        /// <param name="num_dtypes">Number of elements of dtypes.</param>
+        /// <param name="capacity">Number of elements of results.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_custom_function_invoke")]
+        internal static partial ErrorCode sn_custom_function_invoke(delegate* unmanaged<void*, int, nint*, int, nint*, int, byte, ErrorCode> fn, delegate* unmanaged<void*, void> release, void* user_data, nint* inputs, int num_inputs, long* shapes, int num_dims, int* ndims, int num_outputs, DType* dtypes, int num_dtypes, uint flags, nint* results, int capacity);
+
+        /// <summary>
+        /// Applies a custom function to `inputs`; returns at once. The outputs have the given shapes
+        /// (`shapes` holds num_outputs shapes back to back, ndims[i] dims each) and dtypes. When recording
+        /// and an input needs a gradient, backward calls the function's stage 1. `results` (room for
+        /// num_outputs) receives new handles the caller frees with sn_ndarray_free. `release` is called
+        /// with user_data exactly once, also when this call fails.
+        /// </summary>
+        /// <param name="user_data">May be null.</param>
+        /// <param name="num_inputs">Number of elements of inputs.</param>
+        /// <param name="capacity">Number of elements of results.</param>
+        internal static ErrorCode sn_custom_function_invoke(delegate* unmanaged<void*, int, nint*, int, nint*, int, byte, ErrorCode> fn, delegate* unmanaged<void*, void> release, void* user_data, nint* inputs, int num_inputs, ReadOnlySpan<long> shapes, ReadOnlySpan<int> ndims, ReadOnlySpan<DType> dtypes, uint flags, nint* results, int capacity)
+        {
+            fixed (long* shapesPtr = shapes)
+            fixed (int* ndimsPtr = ndims)
+            fixed (DType* dtypesPtr = dtypes)
+            {
+                return sn_custom_function_invoke(fn, release, user_data, inputs, num_inputs, shapesPtr, shapes.Length, ndimsPtr, ndims.Length, dtypesPtr, dtypes.Length, flags, results, capacity);
+            }
+        }
+
+        /// <summary>Records the message a failing callback reports with its status (thread-local; copied).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_callback_set_error", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_callback_set_error(string message);
     }
 }
