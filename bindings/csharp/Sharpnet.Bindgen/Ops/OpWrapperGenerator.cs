@@ -164,7 +164,7 @@ internal static class OpWrapperGenerator
         void AddParam(string name, string type, string doc, string? dflt = null)
         {
             if (!names.Add(name.TrimStart('@')))
-                throw new BindgenException($"operator '{op.Name}': two parameters of {m.Name} would be named '{name}'");
+                throw new BindgenException($"operator '{op.Name}': two parameters of {m.Name} would be named '{name.TrimStart('@')}'");
             signature.Add(dflt is null ? $"{type} {name}" : $"{type} {name} = {dflt}");
             docs.Add((name.TrimStart('@'), doc));
         }
