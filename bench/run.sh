@@ -9,7 +9,7 @@ rounds="${ROUNDS:-5}"
 dotnet build bench/dotnet/Sharpnet.Benchmarks -c Release --nologo -v quiet >/dev/null
 dotnet build bench/dotnet/TorchSharpPeer -c Release --nologo -v quiet >/dev/null
 measures=("$@")
-[[ ${#measures[@]} -gt 0 ]] || measures=(push_1elem dependent_1e5)
+[[ ${#measures[@]} -gt 0 ]] || measures=(push_1elem dependent_1e5 inplace_add_1elem dependent_add_1e5 mul_plain_1elem mul_recorded_1elem mlp_step)
 for m in "${measures[@]}"; do
   dotnet artifacts/bin/Sharpnet.Benchmarks/release/Sharpnet.Benchmarks.dll compare "$m" "$rounds"
 done

@@ -4,7 +4,11 @@ using Sharpnet.Bench;
 /// <summary>Sharpnet's side of each comparison; the peer implements the same names (bench/dotnet/TorchSharpPeer).</summary>
 public static class Measures
 {
-    public static readonly string[] Names = { "push_1elem", "dependent_1e5" };
+    public static readonly string[] Names =
+    {
+        "push_1elem", "dependent_1e5", "inplace_add_1elem", "dependent_add_1e5", "mul_plain_1elem", "mul_recorded_1elem",
+        "mlp_step",
+    };
 
     public static int Run(string name)
     {
@@ -32,6 +36,90 @@ public static class Measures
                     NDArray.WaitAll();
                 });
                 return 0;
+            }
+            case "inplace_add_1elem":
+            {
+                // Calling-thread cost of `a += b` on 1-element arrays through the operator registry (a prepared call,
+                // the ambient autograd flags, the engine push); the engine drains outside the timing.
+                var a = NDArray.Zeros(1);  // not `using`: compound assignment needs an assignable variable
+                using var b = NDArray.Ones(1);
+                Harness.Measure("sharpnet", name, 20000, 15, n =>
+                {
+                    for (int i = 0; i < n; i++) a += b;
+                }, NDArray.WaitAll);
+                a.Dispose();
+                return 0;
+            }
+            case "dependent_add_1e5":
+            {
+                // 10^5 dependent `a += b` and the wait for all of them (PERF.md's tiny-op overhead).
+                var a = NDArray.Zeros(1);
+                using var b = NDArray.Ones(1);
+                Harness.Measure("sharpnet", name, 100000, 7, n =>
+                {
+                    for (int i = 0; i < n; i++) a += b;
+                    NDArray.WaitAll();
+                });
+                a.Dispose();
+                return 0;
+            }
+            case "mul_plain_1elem":
+            case "mul_recorded_1elem":
+            {
+                // y = x * 2 on a 1-element array with an attached gradient, outside or inside Autograd.Record:
+                // the difference is the per-op recording overhead (a tape node, saved inputs).
+                using var x = NDArray.Ones(1);
+                x.AttachGrad();
+                bool record = name == "mul_recorded_1elem";
+                Harness.Measure("sharpnet", name, 20000, 15, n =>
+                {
+                    using var rec = record ? Autograd.Record() : default(Autograd.Scope?);
+                    for (int i = 0; i < n; i++)
+                    {
+                        var y = x * 2f;
+                        y.Dispose();
+                    }
+                }, NDArray.WaitAll);
+                return 0;
+            }
+            case "mlp_step":
+            {
+                // One training step of a 3-layer MLP (784-256-256-10, ReLU, batch 64, mean squared error): forward
+                // recorded, backward into the parameters' gradients, and the wait for it.
+                NDArray.Random.Seed(1);
+                using var x = NDArray.Random.Uniform(-1, 1, shape: (64, 784));
+                using var target = NDArray.Random.Uniform(0, 1, shape: (64, 10));
+                var w = new[] { Param((784, 256)), Param((256, 256)), Param((256, 10)) };
+                var bias = new[] { Param(256), Param(256), Param(10) };
+                Harness.Measure("sharpnet", name, 1, 30, n =>
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        using var scope = NDArray.NewScope();
+                        NDArray loss;
+                        using (Autograd.Record())
+                        {
+                            var h = x;
+                            for (int l = 0; l < 3; l++)
+                            {
+                                h = h.Dot(w[l]) + bias[l];
+                                if (l < 2) h = h.Relu();
+                            }
+                            loss = (h - target).Square().Mean();
+                        }
+                        loss.Backward();
+                        NDArray.WaitAll();
+                    }
+                });
+                foreach (var p in w.Concat(bias)) p.Dispose();
+                return 0;
+
+                static NDArray Param(Shape shape)
+                {
+                    var p = NDArray.Random.Normal(0, 0.05, shape: shape);
+                    p.AttachGrad();
+                    return p;
+                }
             }
             default:
                 Console.Error.WriteLine($"unknown measure '{name}'; expected one of {string.Join(", ", Names)}");

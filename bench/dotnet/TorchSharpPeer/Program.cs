@@ -35,6 +35,70 @@ switch (args[1])
         });
         return 0;
     }
+    case "inplace_add_1elem":
+    {
+        using var a = torch.zeros(1);
+        using var b = torch.ones(1);
+        Harness.Measure("torchsharp", args[1], 20000, 15, count =>
+        {
+            for (int i = 0; i < count; i++) a.add_(b);
+        });
+        return 0;
+    }
+    case "dependent_add_1e5":
+    {
+        using var a = torch.zeros(1);
+        using var b = torch.ones(1);
+        Harness.Measure("torchsharp", args[1], 100000, 7, count =>
+        {
+            for (int i = 0; i < count; i++) a.add_(b);
+        });
+        return 0;
+    }
+    case "mul_plain_1elem":
+    case "mul_recorded_1elem":
+    {
+        // y = x * 2 with x requiring a gradient: recorded by TorchSharp's autograd, or under no_grad.
+        using var x = torch.ones(1).requires_grad_(true);
+        bool record = args[1] == "mul_recorded_1elem";
+        Harness.Measure("torchsharp", args[1], 20000, 15, count =>
+        {
+            using var noGrad = record ? null : torch.no_grad();
+            for (int i = 0; i < count; i++)
+            {
+                var y = x * 2f;
+                y.Dispose();
+            }
+        });
+        return 0;
+    }
+    case "mlp_step":
+    {
+        torch.manual_seed(1);
+        using var x = torch.rand(64, 784) * 2 - 1;
+        using var target = torch.rand(64, 10);
+        var w = new[] { Param(784, 256), Param(256, 256), Param(256, 10) };
+        var bias = new[] { Param(256), Param(256), Param(10) };
+        Harness.Measure("torchsharp", args[1], 1, 30, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                var h = x;
+                for (int l = 0; l < 3; l++)
+                {
+                    h = torch.matmul(h, w[l]) + bias[l];
+                    if (l < 2) h = h.relu();
+                }
+                var loss = (h - target).square().mean();
+                foreach (var p in w.Concat(bias)) p.grad?.zero_();
+                loss.backward();
+            }
+        });
+        return 0;
+
+        static torch.Tensor Param(params long[] shape) => (torch.randn(shape) * 0.05f).detach().requires_grad_(true);
+    }
     default:
         Console.Error.WriteLine($"unknown measure '{args[1]}'");
         return 2;

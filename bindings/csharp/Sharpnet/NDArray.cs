@@ -14,6 +14,7 @@ namespace Sharpnet;
 public sealed partial class NDArray : IDisposable
 {
     private static long s_liveCount;
+    private const long MinReportedPressure = 64 * 1024;
 
     private NDArrayHandle? _handle;
     private readonly Shape _shape;
@@ -37,8 +38,13 @@ public sealed partial class NDArray : IDisposable
         _context = new Context(type, id);
         if (ownsStorage)
         {
-            _pressure = _shape.Size * _dtype.SizeInBytes();
-            if (_pressure > 0) GC.AddMemoryPressure(_pressure);
+            // Only large buffers matter to the GC's heuristics; reporting every small one costs more than it tells.
+            long bytes = _shape.Size * _dtype.SizeInBytes();
+            if (bytes >= MinReportedPressure)
+            {
+                _pressure = bytes;
+                GC.AddMemoryPressure(_pressure);
+            }
         }
         Interlocked.Increment(ref s_liveCount);
         if (register) NDArrayScope.Register(this);

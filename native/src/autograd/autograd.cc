@@ -159,6 +159,7 @@ std::vector<NDArray> run_gradient(std::span<const NDArray> heads, std::span<cons
   }
 
   GradientOptions gopt;
+  gopt.name_nodes = false;  // nobody sees these nodes' names
   gopt.shape_of = shape_of;
   gopt.dtype_of = [](const NodeEntry& e) {
     if (!e.node || !e.node->info) return -1;

@@ -79,8 +79,8 @@ bool infer_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape
   const auto& p = attrs.get<CustomFunctionParam>();
   const auto& want_in = Stage == 0 ? p.in_shapes : p.out_shapes;
   const auto& want_out = Stage == 0 ? p.out_shapes : p.in_shapes;
-  for (size_t i = 0; i < in.size(); ++i) merge_shape(*attrs.op, in[i], want_in[i], "input " + std::to_string(i));
-  for (size_t i = 0; i < out.size(); ++i) merge_shape(*attrs.op, out[i], want_out[i], "output " + std::to_string(i));
+  for (size_t i = 0; i < in.size(); ++i) merge_input_shape(*attrs.op, in[i], want_in[i], static_cast<int>(i));
+  for (size_t i = 0; i < out.size(); ++i) merge_shape(*attrs.op, out[i], want_out[i], "an output");
   return true;
 }
 template <int Stage>

@@ -117,16 +117,19 @@ void invoke(const sn::OpAttrs& attrs, const sn_ndarray_t* inputs, int32_t num_in
   const int visible = attrs.op->num_visible(attrs);
   SN_CHECK(capacity >= visible && (visible == 0 || results != nullptr), function, ": ", attrs.op->name, " has ",
            visible, " output(s) but 'results' has room for ", capacity);
-  std::vector<sn::NDArray> in = sn::capi::unwrap_all(inputs, num_inputs, function, "inputs");
-  auto out_handles = to_span(outs, num_outs, function, "outs");
-  std::vector<sn::NDArray> out(out_handles.size());
-  for (size_t i = 0; i < out_handles.size(); ++i)
-    if (out_handles[i] != nullptr) out[i] = out_handles[i]->array;
+  // Inline lists: a tiny op's call allocates nothing here.
+  sn::ArrayList in, out, r;
+  for (size_t i = 0, n = to_span(inputs, num_inputs, function, "inputs").size(); i < n; ++i) {
+    SN_CHECK(inputs[i] != nullptr, function, ": inputs[", i, "] must not be NULL");
+    in.push_back(inputs[i]->array);
+  }
+  for (sn_ndarray_t h : to_span(outs, num_outs, function, "outs")) out.push_back(h != nullptr ? h->array : sn::NDArray());
   const sn::Device device = to_device(device_type, device_id, function);
-  std::vector<sn::NDArray> r = sn::invoke(attrs, in, out, to_flags(flags, function), device);
+  sn::invoke_into(attrs, in.span(), out.span(), to_flags(flags, function), device, r);
   for (int i = 0; i < visible; ++i) {
-    const bool given = static_cast<size_t>(i) < out.size() && !out[static_cast<size_t>(i)].is_none();
-    results[i] = given ? nullptr : sn::capi::wrap(std::move(r[static_cast<size_t>(i)]));
+    const auto k = static_cast<size_t>(i);
+    const bool given = k < out.size() && !out[k].is_none();
+    results[i] = given ? nullptr : sn::capi::wrap(std::move(r[k]));
   }
   *num_results = visible;
 }

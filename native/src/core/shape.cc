@@ -52,25 +52,32 @@ Shape Shape::to_legacy() const {
   return s;
 }
 
+// Copies and moves touch only the dims in use (most shapes have one to four).
 Shape::Shape(const Shape& other) : ndim_(other.ndim_) {
   if (other.heap_) {
     heap_ = std::make_unique<int64_t[]>(static_cast<size_t>(ndim_));
     std::copy(other.begin(), other.end(), heap_.get());
   } else {
-    std::copy(std::begin(other.inline_), std::end(other.inline_), inline_);
+    std::copy_n(other.inline_, std::max(ndim_, 0), inline_);
   }
 }
 
 Shape::Shape(Shape&& other) noexcept : ndim_(other.ndim_), heap_(std::move(other.heap_)) {
-  std::copy(std::begin(other.inline_), std::end(other.inline_), inline_);
+  if (!heap_) std::copy_n(other.inline_, std::max(ndim_, 0), inline_);
   other.ndim_ = 0;
 }
 
 Shape& Shape::operator=(const Shape& other) {
-  if (this != &other) {
-    Shape copy(other);
-    *this = std::move(copy);
+  if (this == &other) return *this;
+  if (other.heap_) {
+    auto heap = std::make_unique<int64_t[]>(static_cast<size_t>(other.ndim_));
+    std::copy(other.begin(), other.end(), heap.get());
+    heap_ = std::move(heap);
+  } else {
+    heap_.reset();
+    std::copy_n(other.inline_, std::max(other.ndim_, 0), inline_);
   }
+  ndim_ = other.ndim_;
   return *this;
 }
 
@@ -78,7 +85,7 @@ Shape& Shape::operator=(Shape&& other) noexcept {
   if (this != &other) {
     ndim_ = other.ndim_;
     heap_ = std::move(other.heap_);
-    std::copy(std::begin(other.inline_), std::end(other.inline_), inline_);
+    if (!heap_) std::copy_n(other.inline_, std::max(ndim_, 0), inline_);
     other.ndim_ = 0;
   }
   return *this;
@@ -109,15 +116,19 @@ void Shape::push_back(int64_t dim) {
   data()[n] = dim;
 }
 
-int64_t Shape::size() const { return size(0, ndim_known() ? ndim_ : 0); }
 
 int64_t Shape::size(int first, int last) const {
-  SN_CHECK_SHAPE(is_known(), "the size of shape ", to_string(), " is unknown");
-  SN_INTERNAL_ASSERT(first >= 0 && first <= last && last <= ndim_, "range [", first, ", ", last, ") of ", to_string());
+  SN_INTERNAL_ASSERT(first >= 0 && first <= last && last <= std::max(ndim_, 0), "range [", first, ", ", last, ") of ",
+                     to_string());
+  // One pass: every dim of the shape must be known (not only those in range), and the product must fit.
+  const int64_t* d = data();
+  bool known = ndim_ >= 0;
+  for (int i = 0; i < ndim_; ++i) known &= d[i] >= 0;
+  SN_CHECK_SHAPE(known, "the size of shape ", to_string(), " is unknown");
   int64_t total = 1;
   for (int i = first; i < last; ++i) {
     int64_t out = 0;
-    SN_CHECK_SHAPE(!__builtin_mul_overflow(total, data()[i], &out), "shape ", to_string(),
+    SN_CHECK_SHAPE(!__builtin_mul_overflow(total, d[i], &out), "shape ", to_string(),
                    " has more elements than int64 can count");
     total = out;
   }

@@ -51,7 +51,13 @@ class Shape {
   void push_back(int64_t dim);
 
   // Number of elements; the shape must be known. Throws on int64 overflow.
-  int64_t size() const;
+  int64_t size() const {
+    int64_t total = 1;
+    const int64_t* d = data();
+    for (int i = 0; i < ndim_; ++i)
+      if (d[i] < 0 || __builtin_mul_overflow(total, d[i], &total)) return size(0, ndim_);  // throws
+    return ndim_ >= 0 ? total : size(0, 0);
+  }
   // Product of dims [begin, end).
   int64_t size(int begin, int end) const;
 

@@ -3,6 +3,11 @@
 
 #include <cstdint>
 
+// Thread-locals read on every op: the initial-exec TLS model makes each access one
+// fs-relative load instead of a __tls_get_addr call (libsharpnet.so is loaded with
+// dlopen, whose static TLS reserve easily holds these few hundred bytes).
+#define SN_HOT_THREAD_LOCAL thread_local __attribute__((tls_model("initial-exec")))
+
 namespace sn {
 
 // Cores this process may use: the CPU affinity mask, capped by a cgroup v2 CPU

@@ -34,6 +34,9 @@ struct PushOptions {
   bool no_skip = false;
   // Engine-internal pushes bypass back-pressure, like frees.
   bool internal = false;
+  // A tiny op: if its variables are free when it is pushed, it runs right away on the pushing thread
+  // (one intra-op thread) instead of being handed to a worker (Note [Running tiny ops in place]).
+  bool inline_if_ready = false;
   const char* name = "op";  // static string, for errors and profiling
 };
 
@@ -55,6 +58,18 @@ struct PushOptions {
 // so the process never asks for more threads than cores; copy/IO ops use one.
 // This is right on 2 cores (one op uses both) and on 64 (one big op uses all
 // 64; concurrent ops split them).
+
+// Note [Running tiny ops in place]
+// Handing an op to a worker costs the pushing thread and the worker several
+// cache-line transfers (the op block, the pool queue, the variable's lock and
+// queue, the pending counters): about a microsecond, far more than a kernel on
+// a handful of elements. An op pushed with inline_if_ready whose variables
+// are all free at push time (nothing pending on them: no earlier op can be
+// overtaken) therefore runs at once on the pushing thread, with the same
+// bookkeeping as on a worker: versions, poisoning (an error poisons its
+// outputs and surfaces at their wait, never at the push), grants to the ops
+// queued after it. Observably it is a schedule the engine could have chosen;
+// an op that has to wait for its inputs still goes to a worker.
 
 // Passed to every op.
 struct RunContext {

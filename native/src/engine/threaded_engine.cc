@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/logging.h"
+#include "core/recycler.h"
 #include "core/threading.h"
 #include "engine/engine_impl.h"
 
@@ -35,86 +36,12 @@ struct OprBlock {
 
 namespace {
 
-// Note [Block pool]
-// Op blocks are allocated by the pushing thread and freed by a worker (or the
-// other way round). Through malloc that crosses threads on every op and
-// contends on the allocating thread's arena lock. Instead blocks are recycled:
-// each thread keeps a small cache of free blocks and trades batches of
-// kBatch with a global list, so memory flows from workers back to producers
-// with one lock per batch.
-class BlockPool {
- public:
-  static void* take() {
-    Cache& c = cache();
-    if (c.blocks.empty()) refill(c);
-    if (c.blocks.empty()) return ::operator new(sizeof(OprBlock));
-    void* p = c.blocks.back();
-    c.blocks.pop_back();
-    return p;
-  }
-  static void give(void* p) noexcept {
-    Cache& c = cache();
-    try {
-      c.blocks.push_back(p);
-    } catch (...) {
-      ::operator delete(p);
-      return;
-    }
-    if (c.blocks.size() >= 2 * kBatch) spill(c);
-  }
-
- private:
-  static constexpr size_t kBatch = 64;
-  struct Global {
-    std::mutex mutex;
-    std::vector<std::vector<void*>> batches;
-  };
-  struct Cache {
-    std::vector<void*> blocks;
-    ~Cache() {  // a thread ends: its blocks go back for others
-      while (!blocks.empty()) spill(*this);
-    }
-  };
-  static Global& global() {
-    static auto* g = new Global;  // leaked: outlives every thread's cache
-    return *g;
-  }
-  static Cache& cache() {
-    static thread_local Cache c;
-    return c;
-  }
-  static void refill(Cache& c) {
-    Global& g = global();
-    std::lock_guard lock(g.mutex);
-    if (g.batches.empty()) return;
-    c.blocks = std::move(g.batches.back());
-    g.batches.pop_back();
-  }
-  static void spill(Cache& c) noexcept {
-    size_t n = std::min(kBatch, c.blocks.size());
-    try {
-      std::vector<void*> batch(c.blocks.end() - static_cast<ptrdiff_t>(n), c.blocks.end());
-      c.blocks.resize(c.blocks.size() - n);
-      Global& g = global();
-      std::lock_guard lock(g.mutex);
-      g.batches.push_back(std::move(batch));
-    } catch (...) {
-      for (size_t i = 0; i < n; ++i) {
-        ::operator delete(c.blocks.back());
-        c.blocks.pop_back();
-      }
-    }
-  }
-};
-
-OprBlock* make_block() { return ::new (BlockPool::take()) OprBlock; }
-void destroy_block(OprBlock* block) noexcept {
-  block->~OprBlock();
-  BlockPool::give(block);
-}
+// Blocks go from the pushing thread to a worker and back (Note [Recycler]).
+OprBlock* make_block() { return recycled_new<OprBlock>(); }
+void destroy_block(OprBlock* block) noexcept { recycled_delete(block); }
 
 class ThreadedEngine;
-thread_local const ThreadedEngine* t_worker_of = nullptr;  // set on this engine's worker threads
+SN_HOT_THREAD_LOCAL const ThreadedEngine* t_worker_of = nullptr;  // set on this engine's worker threads
 
 using ReadyList = SmallVector<OprBlock*, 8>;
 
@@ -240,7 +167,7 @@ struct BulkState {
   Device device;
   std::vector<EngineOpr::SubOp> ops;
 };
-thread_local BulkState t_bulk;
+SN_HOT_THREAD_LOCAL BulkState t_bulk;
 
 class ThreadedEngine final : public Engine {
  public:
@@ -298,6 +225,8 @@ class ThreadedEngine final : public Engine {
       return;
     }
     flush_bulk_if_mine();
+    if (options.inline_if_ready && device.type == DeviceType::kCPU && run_in_place(fn, device, reads, writes, options))
+      return;
     OprBlock* block = new_block();
     block->opr->sync_fn = std::move(fn);
     block->opr->set_vars(reads, writes);
@@ -450,6 +379,55 @@ class ThreadedEngine final : public Engine {
 
   // --- pushing ---------------------------------------------------------------
 
+  // Note [Running tiny ops in place], the fast path: with every variable of the op locked (in address order,
+  // so two threads doing this cannot deadlock; everything else locks one variable at a time) and free, the op
+  // runs right here and does a worker's bookkeeping (versions, poison, the new error) without an op block,
+  // a queue entry or a pending count. Returns false, having changed nothing, when a variable is busy.
+  bool run_in_place(SyncFn& fn, const Device& device, std::span<const VarHandle> reads,
+                    std::span<const VarHandle> writes, const PushOptions& options) {
+    VarList r, w;
+    FlagList write_is_read;
+    dedupe_vars(reads, writes, r, w, write_is_read);
+    SmallVector<VarHandle, 8> all;
+    for (VarHandle v : r) all.push_back(v);
+    for (VarHandle v : w) all.push_back(v);
+    std::sort(all.begin(), all.end());
+    for (VarHandle v : all) v->mutex.lock();
+    struct Unlock {
+      SmallVector<VarHandle, 8>& vars;
+      ~Unlock() {
+        for (VarHandle v : vars) v->mutex.unlock();
+      }
+    } unlock{all};
+    bool free = true;
+    for (VarHandle v : r) free = free && v->queue.empty() && !v->running_write && !v->deleted;
+    for (VarHandle v : w) free = free && v->queue.empty() && !v->running_write && v->running_reads == 0 && !v->deleted;
+    if (!free) return false;
+    std::exception_ptr inherited;
+    for (VarHandle v : r)
+      if (!inherited && v->poison) inherited = v->poison;
+    for (size_t i = 0; i < w.size(); ++i)
+      if (!inherited && write_is_read[i] && w[i]->poison) inherited = w[i]->poison;
+    if (!options.internal)
+      for (VarHandle v : w) v->version.fetch_add(1, std::memory_order_relaxed);
+    std::exception_ptr result;
+    bool new_error = false;
+    if (inherited && !options.no_skip) {
+      result = inherited;  // skipped: the poison passes on
+    } else {
+      RunContext ctx{device, 1};
+      ctx.input_poison = inherited;
+      result = run_sync(fn, ctx);
+      new_error = result != nullptr;
+    }
+    for (VarHandle v : w) v->poison = result;
+    if (new_error) {
+      std::lock_guard lock(error_mutex_);
+      if (!first_new_error_) first_new_error_ = result;
+    }
+    return true;
+  }
+
   static OprBlock* new_block() {
     OprBlock* block = make_block();
     block->opr = &block->own;
@@ -489,6 +467,12 @@ class ThreadedEngine final : public Engine {
     for (VarHandle v : opr->reads) append(v, block, false, ready);
     for (VarHandle v : opr->writes) append(v, block, true, ready, deleting);
     if (block->wait.fetch_sub(1) == 1) ready.push_back(block);
+    if (opr->options.inline_if_ready && device.type == DeviceType::kCPU && !ready.empty() && ready.back() == block) {
+      ready.pop_back();  // ready at push: run here (Note [Running tiny ops in place])
+      dispatch(ready);
+      execute(block);
+      return;
+    }
     dispatch(ready);
   }
 

@@ -17,13 +17,17 @@ void check_range(const NDArray& a, int64_t offset, int64_t count, const char* wh
 
 }  // namespace
 
+// Built-ins on a few elements run in place when the array is free (Note [Running tiny ops in place]).
+constexpr int64_t kInlineMaxElements = 4096;
+bool tiny(const NDArray& a) { return a.size() <= kInlineMaxElements; }
+
 // Ops capture raw pointers (Note [Op lifetimes]).
 void fill(const NDArray& dst, double value) {
   dst.ensure_allocated();
   VarHandle w = dst.var();
   Engine::get().push([data = dst.data(), dtype = dst.dtype(), n = dst.size(), value](const RunContext& ctx) {
     fill(data, dtype, n, value, ctx.num_threads);
-  }, dst.device(), {}, one(w), PushOptions{.name = "fill"});
+  }, dst.device(), {}, one(w), PushOptions{.inline_if_ready = tiny(dst), .name = "fill"});
 }
 
 void arange(const NDArray& dst, double start, double step, int64_t repeat) {
@@ -32,7 +36,7 @@ void arange(const NDArray& dst, double start, double step, int64_t repeat) {
   VarHandle w = dst.var();
   Engine::get().push([data = dst.data(), dtype = dst.dtype(), n = dst.size(), start, step, repeat](const RunContext& ctx) {
     arange(data, dtype, n, start, step, repeat, ctx.num_threads);
-  }, dst.device(), {}, one(w), PushOptions{.name = "arange"});
+  }, dst.device(), {}, one(w), PushOptions{.inline_if_ready = tiny(dst), .name = "arange"});
 }
 
 void copy(const NDArray& src, const NDArray& dst) {
@@ -47,7 +51,9 @@ void copy(const NDArray& src, const NDArray& dst) {
   FnProperty prop = src.device() == dst.device() ? FnProperty::kNormal : FnProperty::kCopy;
   Engine::get().push([s = src.data(), sd = src.dtype(), d = dst.data(), dd = dst.dtype(), n = src.size()](
                          const RunContext& ctx) { convert(s, sd, d, dd, n, ctx.num_threads); },
-                     dst.device(), one(r), one(w), PushOptions{.property = prop, .name = "copyto"});
+                     dst.device(), one(r), one(w),
+                     PushOptions{.property = prop, .inline_if_ready = prop == FnProperty::kNormal && tiny(dst),
+                                 .name = "copyto"});
 }
 
 NDArray copy_to_device(const NDArray& src, const Device& device) {

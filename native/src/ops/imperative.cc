@@ -5,7 +5,9 @@
 
 #include "core/error.h"
 #include "core/small_vector.h"
+#include "core/recycler.h"
 #include "core/str.h"
+#include "core/threading.h"
 #include "storage/storage.h"
 
 namespace sn {
@@ -22,15 +24,62 @@ std::string shape_list(const std::vector<Shape>& shapes) {
   return out;
 }
 
-// One kernel launch, kept alive by the engine op until it runs.
+// One kernel launch, kept alive by the engine op until it runs. Recycled alive (ObjectRecycler, Note
+// [Recycler]): filled on the pushing thread, run on a worker, and overwritten by the next push, so the
+// parameters' reference count is only ever touched by pushing threads. Tensors inline up to kInline.
 struct KernelCall {
-  KernelFn kernel;
+  static constexpr size_t kInline = 4;
+  KernelFn kernel = nullptr;
   OpAttrs attrs;
-  std::vector<TensorView> in, out;
   uint64_t seed = 0, sequence = 0;
   size_t workspace = 0;
   bool is_train = false;
+  size_t n_in = 0, n_out = 0;
+  std::array<TensorView, kInline> in_inline, out_inline;
+  std::vector<TensorView> in_heap, out_heap;  // more than kInline tensors
+
+  // Ready for a new launch (what the previous one held is released here, on the pushing thread).
+  void reset(KernelFn k, const OpAttrs& a) {
+    kernel = k;
+    attrs = a;
+    seed = sequence = 0;
+    workspace = 0;
+    is_train = false;
+    n_in = n_out = 0;
+    in_heap.clear();
+    out_heap.clear();
+  }
+  void add_in(TensorView t) { add(std::move(t), in_inline, in_heap, n_in); }
+  void add_out(TensorView t) { add(std::move(t), out_inline, out_heap, n_out); }
+  std::span<const TensorView> in() const { return n_in <= kInline ? std::span(in_inline.data(), n_in) : in_heap; }
+  std::span<const TensorView> out() const { return n_out <= kInline ? std::span(out_inline.data(), n_out) : out_heap; }
+
+ private:
+  static void add(TensorView t, std::array<TensorView, kInline>& small, std::vector<TensorView>& heap, size_t& n) {
+    if (n < kInline) {
+      small[n++] = std::move(t);
+      return;
+    }
+    if (n == kInline) heap.assign(small.begin(), small.end());
+    heap.push_back(std::move(t));
+    ++n;
+  }
 };
+
+struct KernelCallRecycle {
+  void operator()(KernelCall* c) const noexcept { ObjectRecycler<KernelCall>::give(c); }
+};
+
+// Ops touching at most this many elements (inputs and outputs) may run on the pushing thread: a few
+// microseconds of work at most, less than handing them to a worker costs.
+constexpr int64_t kInlineMaxElements = 4096;
+
+// Scratch for the meta step, reused by each thread (invoke does not nest on a thread).
+struct MetaScratch {
+  std::vector<Shape> in_shapes, out_shapes;
+  std::vector<int> in_types, out_types;
+};
+SN_HOT_THREAD_LOCAL MetaScratch t_meta;
 
 // Ops without inputs (samplers, fills) may name their device in a "ctx" parameter ("cpu(1)").
 Device device_of(const OpAttrs& attrs, const Device& fallback) {
@@ -94,13 +143,12 @@ void infer_outputs(const OpAttrs& attrs, std::vector<Shape>& in_shapes, std::vec
                    std::vector<int>& in_types, std::vector<int>& out_types) {
   const OpDef& op = *attrs.op;
   SN_INTERNAL_ASSERT(op.infer_shape && op.infer_type, "op '", op.name, "' has no shape or type inference");
-  std::vector<Shape> given = in_shapes;
   if (!op.infer_shape(attrs, in_shapes, out_shapes)) {
-    SN_THROW(kShape, op.name, ": cannot infer the output shapes from input shapes ", shape_list(given));
+    SN_THROW(kShape, op.name, ": cannot infer the output shapes from input shapes ", shape_list(in_shapes));
   }
   for (const Shape& s : out_shapes)
     SN_CHECK_SHAPE(s.is_known(), op.name, ": output shape ", s, " is not fully known from input shapes ",
-                   shape_list(given));
+                   shape_list(in_shapes));
   if (!op.infer_type(attrs, in_types, out_types)) {
     SN_THROW(kType, op.name, ": cannot infer the output dtypes");
   }
@@ -108,6 +156,14 @@ void infer_outputs(const OpAttrs& attrs, std::vector<Shape>& in_shapes, std::vec
 
 std::vector<NDArray> invoke(const OpAttrs& attrs, std::span<const NDArray> inputs, std::span<const NDArray> outs,
                             const InvokeFlags& flags, const Device& device) {
+  ArrayList results;
+  invoke_into(attrs, inputs, outs, flags, device, results);
+  auto r = results.span();
+  return std::vector<NDArray>(r.begin(), r.end());
+}
+
+void invoke_into(const OpAttrs& attrs, std::span<const NDArray> inputs, std::span<const NDArray> outs,
+                 const InvokeFlags& flags, const Device& device, ArrayList& outputs) {
   const OpDef& op = *attrs.op;
   const int n_in = op.num_inputs(attrs);
   if (static_cast<int>(inputs.size()) != n_in) {
@@ -129,8 +185,15 @@ std::vector<NDArray> invoke(const OpAttrs& attrs, std::span<const NDArray> input
   const int n_visible = op.num_visible(attrs);
   SN_CHECK(outs.size() <= static_cast<size_t>(n_visible), op.name, ": got ", outs.size(), " out arrays but ", op.name,
            " has ", n_visible, " output(s)");
-  std::vector<Shape> in_shapes, out_shapes(static_cast<size_t>(n_out), Shape::unknown());
-  std::vector<int> in_types, out_types(static_cast<size_t>(n_out), -1);
+  MetaScratch& meta = t_meta;
+  std::vector<Shape>& in_shapes = meta.in_shapes;
+  std::vector<Shape>& out_shapes = meta.out_shapes;
+  std::vector<int>& in_types = meta.in_types;
+  std::vector<int>& out_types = meta.out_types;
+  in_shapes.clear();
+  in_types.clear();
+  out_shapes.assign(static_cast<size_t>(n_out), Shape::unknown());
+  out_types.assign(static_cast<size_t>(n_out), -1);
   for (const NDArray& a : inputs) {
     in_shapes.push_back(a.shape());
     in_types.push_back(static_cast<int>(a.dtype()));
@@ -140,8 +203,6 @@ std::vector<NDArray> invoke(const OpAttrs& attrs, std::span<const NDArray> input
     if (!op.supports(static_cast<DType>(t))) throw_unsupported_dtype(op.name, static_cast<DType>(t), op.dtypes);
 
   // Outputs: new arrays, or the caller's `out` arrays checked against the inference.
-  std::vector<NDArray> outputs;
-  outputs.reserve(static_cast<size_t>(n_out));
   for (int i = 0; i < n_out; ++i) {
     const Shape& s = out_shapes[static_cast<size_t>(i)];
     DType t = static_cast<DType>(out_types[static_cast<size_t>(i)]);
@@ -168,45 +229,49 @@ std::vector<NDArray> invoke(const OpAttrs& attrs, std::span<const NDArray> input
   }
 
   if (flags.recording) {
-    if (RecordHook hook = g_record_hook.load()) hook(attrs, inputs, outputs, flags);
+    if (RecordHook hook = g_record_hook.load()) hook(attrs, inputs, outputs.mutable_span(), flags);
   }
   SN_CHECK_WITH_CODE_(kUnsupported, !flags.deferred, op.name,
                       ": deferred compute (tracing a hybridized block) is not available in this version");
 
   if (op.async_kernel) {
-    push_async_kernel(attrs, inputs, outputs, dev, flags.training);
-    return outputs;
+    push_async_kernel(attrs, inputs, outputs.span(), dev, flags.training);
+    return;
   }
   // Push the kernel: reads the inputs, writes the outputs and the mutated auxiliary inputs.
   KernelFn kernel = op.kernel(dev.type);
   SN_CHECK_WITH_CODE_(kUnsupported, kernel != nullptr, op.name, ": has no kernel for ", dev);
-  auto call = std::make_unique<KernelCall>();
-  call->kernel = kernel;
-  call->attrs = attrs;
+  std::unique_ptr<KernelCall, KernelCallRecycle> call(ObjectRecycler<KernelCall>::take());
+  call->reset(kernel, attrs);
   SmallVector<VarHandle, 4> reads, writes;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const NDArray& a = inputs[i];
     a.ensure_allocated();
-    call->in.push_back(TensorView{a.data(), a.shape(), a.dtype()});
+    call->add_in(TensorView{a.data(), a.shape(), a.dtype()});
     bool mutated = std::find(op.aux_inputs.begin(), op.aux_inputs.end(), static_cast<int>(i)) != op.aux_inputs.end();
     (mutated ? writes : reads).push_back(a.var());
   }
-  for (const NDArray& o : outputs) {
+  for (const NDArray& o : outputs.span()) {
     o.ensure_allocated();
-    call->out.push_back(TensorView{o.data(), o.shape(), o.dtype()});
+    call->add_out(TensorView{o.data(), o.shape(), o.dtype()});
     writes.push_back(o.var());
   }
   if (op.needs_random) {
     call->seed = g_seed.load();
     call->sequence = g_random_sequence.fetch_add(1);
   }
-  if (op.workspace) call->workspace = op.workspace(attrs, call->in, call->out);
+  if (op.workspace) call->workspace = op.workspace(attrs, call->in(), call->out());
+  // Ops on a few elements run in place when their inputs are ready (Note [Running tiny ops in place]).
+  int64_t elements = 0;
+  for (const TensorView& t : call->out()) elements += t.size();
+  for (const TensorView& t : call->in()) elements += t.size();
+  const bool tiny = elements <= kInlineMaxElements && call->workspace == 0;
   call->is_train = flags.training;
   Engine::get().push([c = std::move(call)](const RunContext& ctx) {
     OpContext oc{ctx, c->attrs, c->seed, c->sequence};
     oc.is_train = c->is_train;
     if (c->workspace == 0) {
-      c->kernel(oc, c->in, c->out);
+      c->kernel(oc, c->in(), c->out());
       return;
     }
     // Temporary space from the device's pool, returned when the kernel ends (or throws).
@@ -218,9 +283,8 @@ std::vector<NDArray> invoke(const OpAttrs& attrs, std::span<const NDArray> input
       ~Release() { pool.free(h); }
     } release{pool, ws};
     oc.workspace = ws.ptr;
-    c->kernel(oc, c->in, c->out);
-  }, dev, reads, writes, PushOptions{.name = op.name.c_str()});
-  return outputs;
+    c->kernel(oc, c->in(), c->out());
+  }, dev, reads, writes, PushOptions{.inline_if_ready = tiny, .name = op.name.c_str()});
 }
 
 }  // namespace sn

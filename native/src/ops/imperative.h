@@ -1,6 +1,8 @@
 // Invoking registered ops on NDArrays (Note [Invoke path] in ndarray/invoke.h).
 #pragma once
 
+#include <algorithm>
+#include <new>
 #include <span>
 #include <vector>
 
@@ -17,6 +19,49 @@ namespace sn {
 // place their outputs on `device`. Errors name the op and say expected vs got.
 std::vector<NDArray> invoke(const OpAttrs& attrs, std::span<const NDArray> inputs, std::span<const NDArray> outs,
                             const InvokeFlags& flags, const Device& device = Device::cpu());
+
+// A short list of arrays kept inline (the ABI's per-call inputs and results: no heap allocation, and
+// only the arrays pushed are ever constructed).
+class ArrayList {
+ public:
+  static constexpr size_t kInline = 4;
+  ArrayList() = default;
+  ArrayList(const ArrayList&) = delete;
+  ArrayList& operator=(const ArrayList&) = delete;
+  ~ArrayList() {
+    for (size_t i = 0; i < std::min(n_, kInline); ++i) slot(i)->~NDArray();
+  }
+  void push_back(NDArray a) {
+    if (n_ < kInline) {
+      ::new (static_cast<void*>(slot(n_))) NDArray(std::move(a));
+    } else {
+      if (n_ == kInline) heap_.assign(slot(0), slot(0) + kInline);
+      heap_.push_back(std::move(a));
+    }
+    ++n_;
+  }
+  size_t size() const noexcept { return n_; }
+  NDArray& operator[](size_t i) noexcept { return n_ <= kInline ? *slot(i) : heap_[i]; }
+  std::span<const NDArray> span() const noexcept {
+    return n_ <= kInline ? std::span<const NDArray>(slot(0), n_) : std::span<const NDArray>(heap_);
+  }
+  std::span<NDArray> mutable_span() noexcept {
+    return n_ <= kInline ? std::span<NDArray>(slot(0), n_) : std::span<NDArray>(heap_);
+  }
+
+ private:
+  NDArray* slot(size_t i) noexcept { return std::launder(reinterpret_cast<NDArray*>(storage_)) + i; }
+  const NDArray* slot(size_t i) const noexcept {
+    return std::launder(reinterpret_cast<const NDArray*>(storage_)) + i;
+  }
+  alignas(NDArray) unsigned char storage_[kInline * sizeof(NDArray)];
+  std::vector<NDArray> heap_;
+  size_t n_ = 0;
+};
+
+// As invoke, appending the outputs to `results`.
+void invoke_into(const OpAttrs& attrs, std::span<const NDArray> inputs, std::span<const NDArray> outs,
+                 const InvokeFlags& flags, const Device& device, ArrayList& results);
 
 // Installed by the autograd layer: records an op application (when an input
 // requires a gradient). Called after outputs exist, before the kernel is pushed.

@@ -2,25 +2,38 @@
 
 namespace sn {
 
-void merge_shape(const OpDef& op, Shape& slot, const Shape& known, std::string_view what) {
+namespace {
+// Merges `known` into `slot`; on a conflict throws naming what `describe()` returns (built only then).
+template <class Describe>
+void merge_shape_impl(const OpDef& op, Shape& slot, const Shape& known, Describe describe) {
   if (!known.ndim_known()) return;
   if (!slot.ndim_known()) {
     slot = known;
     return;
   }
-  SN_CHECK_SHAPE(slot.ndim() == known.ndim(), op.name, ": ", what, " has shape ", slot, " but ", known, " is required");
+  SN_CHECK_SHAPE(slot.ndim() == known.ndim(), op.name, ": ", describe(), " has shape ", slot, " but ", known,
+                 " is required");
   for (int i = 0; i < slot.ndim(); ++i) {
     if (known[i] < 0) continue;
-    SN_CHECK_SHAPE(slot[i] < 0 || slot[i] == known[i], op.name, ": ", what, " has shape ", slot, " but ", known,
+    SN_CHECK_SHAPE(slot[i] < 0 || slot[i] == known[i], op.name, ": ", describe(), " has shape ", slot, " but ", known,
                    " is required");
     slot[i] = known[i];
   }
+}
+}  // namespace
+
+void merge_shape(const OpDef& op, Shape& slot, const Shape& known, std::string_view what) {
+  merge_shape_impl(op, slot, known, [what] { return what; });
+}
+
+void merge_input_shape(const OpDef& op, Shape& slot, const Shape& known, int input) {
+  merge_shape_impl(op, slot, known, [&] { return str("input ", input, " (", op.input_name(input), ")"); });
 }
 
 bool infer_same_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const OpDef& op = *attrs.op;
   Shape s = Shape::unknown();
-  for (size_t i = 0; i < in.size(); ++i) merge_shape(op, s, in[i], str("input ", i, " (", op.input_name(static_cast<int>(i)), ")"));
+  for (size_t i = 0; i < in.size(); ++i) merge_input_shape(op, s, in[i], static_cast<int>(i));
   for (const Shape& o : out) merge_shape(op, s, o, "the output");
   // Name the conflicting inputs when all are known and differ.
   for (size_t i = 1; i < in.size(); ++i) {

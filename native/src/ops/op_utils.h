@@ -45,6 +45,8 @@ inline compute_t<T> scalar_as(double v) noexcept {
 // Merges a known shape into a slot (unknown dims and ranks take the known ones); a conflict is a shape
 // error naming the op and both shapes.
 void merge_shape(const OpDef& op, Shape& slot, const Shape& known, std::string_view what);
+// As merge_shape for input `input`, named "input 1 (rhs)" in errors (the text is built only on failure).
+void merge_input_shape(const OpDef& op, Shape& slot, const Shape& known, int input);
 
 // Every input and output has the same shape (elemwise ops).
 bool infer_same_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out);

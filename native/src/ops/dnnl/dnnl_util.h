@@ -4,6 +4,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <charconv>
 #include <list>
 #include <mutex>
 #include <string>
@@ -17,6 +18,21 @@ namespace sn::onednn {
 dnnl::engine& cpu_engine();
 dnnl::stream& thread_stream();
 dnnl::memory::data_type to_dnnl(DType dtype);
+
+// A cache key from integers and characters, built without streams (it is built on every call).
+inline void append_key(std::string& key, char c) { key.push_back(c); }
+inline void append_key(std::string& key, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  key.append(buf, r.ptr);
+}
+template <class... Parts>
+std::string cache_key(Parts... parts) {
+  std::string key;
+  key.reserve(64);
+  (append_key(key, parts), ...);
+  return key;
+}
 
 // Note [Primitive cache]
 // Creating a oneDNN primitive (choosing and JIT-compiling a kernel) costs far

@@ -77,7 +77,8 @@ void gemm_dnnl(const void* a, const void* b, void* c, DType dtype, int64_t batch
   memory::dims a_strides = ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1};
   memory::dims b_strides = tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1};
   static onednn::PrimitiveCache<matmul> cache;
-  std::string key = str(static_cast<int>(dtype), ':', batch, 'x', m, 'x', k, 'x', n, ':', ta, tb);
+  std::string key = onednn::cache_key(int64_t{static_cast<int>(dtype)}, ':', batch, 'x', m, 'x', k, 'x', n, ':',
+                                      int64_t{ta}, int64_t{tb});
   // Explicit strides (no `any` format): the primitive takes the data as laid out, so the same
   // descriptors serve for execution.
   memory::desc a_md(a_dims, dt, a_strides), b_md(b_dims, dt, b_strides), c_md(c_dims, dt, tag::abc);
