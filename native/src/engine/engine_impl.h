@@ -6,6 +6,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/recycler.h"
 #include "core/small_vector.h"
 #include "engine/engine.h"
 
@@ -44,6 +45,22 @@ class EngineVar {
   std::exception_ptr read_poison() {
     std::lock_guard lock(mutex);
     return poison;
+  }
+
+  // Variables are recycled alive (ObjectRecycler, Note [Recycler]): a new array's variable costs no
+  // allocation (the queue keeps its storage), and one freed on a worker returns to the pushing threads.
+  static EngineVar* make() {
+    EngineVar* v = ObjectRecycler<EngineVar>::take();
+    v->running_reads = 0;
+    v->running_write = false;
+    v->deleted = false;
+    v->poison = nullptr;
+    v->version.store(0, std::memory_order_relaxed);
+    return v;
+  }
+  static void free(EngineVar* v) noexcept {
+    v->poison = nullptr;  // release the exception now, not when the variable is reused
+    ObjectRecycler<EngineVar>::give(v);
   }
 };
 

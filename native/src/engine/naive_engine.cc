@@ -22,7 +22,7 @@ class NaiveEngine final : public Engine {
 
   VarHandle new_var() override {
     check_running("new_var");
-    return new EngineVar;
+    return EngineVar::make();
   }
 
   void delete_var(VarHandle var, SyncFn on_delete, Device device) noexcept override {
@@ -30,7 +30,7 @@ class NaiveEngine final : public Engine {
     if (on_delete) {
       if (std::exception_ptr e = run_sync(on_delete, RunContext{device, 1})) log_error("freeing an engine variable", e);
     }
-    delete var;
+    EngineVar::free(var);
   }
 
   uint64_t var_version(VarHandle var) const noexcept override { return var->version.load(std::memory_order_relaxed); }

@@ -179,7 +179,7 @@ class ThreadedEngine final : public Engine {
 
   VarHandle new_var() override {
     check_running("new_var");
-    return new EngineVar;
+    return EngineVar::make();
   }
 
   uint64_t var_version(VarHandle var) const noexcept override { return var->version.load(std::memory_order_relaxed); }
@@ -189,8 +189,18 @@ class ThreadedEngine final : public Engine {
     flush_bulk_if_mine();
     if (stopped_.load()) {  // after shutdown nothing is pending: free at once
       if (on_delete) report_delete_error(run_sync(on_delete, RunContext{device, 1}));
-      delete var;
+      EngineVar::free(var);
       return;
+    }
+    {  // Nothing pending or running on it: free it here, without an op (Note [Running tiny ops in place]).
+      std::unique_lock lock(var->mutex);
+      if (var->queue.empty() && !var->running_write && var->running_reads == 0 && device.type == DeviceType::kCPU) {
+        var->deleted = true;
+        lock.unlock();
+        if (on_delete) report_delete_error(run_sync(on_delete, RunContext{device, 1}));
+        EngineVar::free(var);
+        return;
+      }
     }
     try {
       OprBlock* block = new_block();
@@ -663,7 +673,7 @@ class ThreadedEngine final : public Engine {
           free_var = v->deleted && opr->options.property == FnProperty::kDeleteVar;
           if (!free_var) grant_head(v, ready);
         }
-        if (free_var) delete v;
+        if (free_var) EngineVar::free(v);
       }
       if (new_error && error) {
         std::lock_guard lock(error_mutex_);

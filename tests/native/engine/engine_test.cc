@@ -458,5 +458,74 @@ TEST(ThreadedEngine, IntraOpBudgetIsSharedByBusyWorkers) {
   engine->wait_all();
 }
 
+
+// Note [Running tiny ops in place].
+TEST_F(ThreadedEngineTest, TinyOpsRunInPlaceWhenTheirVariablesAreFree) {
+  VarHandle a = var(), b = var();
+  const auto caller = std::this_thread::get_id();
+  std::thread::id ran_on;
+  const uint64_t version = engine_->var_version(a);
+  engine_->push([&](const RunContext&) { ran_on = std::this_thread::get_id(); }, Device::cpu(), {&b, 1}, {&a, 1},
+                PushOptions{.inline_if_ready = true});
+  EXPECT_EQ(ran_on, caller) << "free variables: it ran before push returned, here";
+  EXPECT_EQ(engine_->var_version(a), version + 1);
+  EXPECT_EQ(engine_->pending_ops(), 0);
+
+  // A busy variable sends it to a worker, after the op holding the variable.
+  Gate gate;
+  std::vector<int> order;
+  std::mutex m;
+  engine_->push([&](const RunContext&) {
+    gate.wait();
+    std::lock_guard lock(m);
+    order.push_back(1);
+  }, Device::cpu(), {}, {&a, 1});
+  engine_->push([&](const RunContext&) {
+    ran_on = std::this_thread::get_id();
+    std::lock_guard lock(m);
+    order.push_back(2);
+  }, Device::cpu(), {}, {&a, 1}, PushOptions{.inline_if_ready = true});
+  gate.open();
+  engine_->wait_for_var(a);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  EXPECT_NE(ran_on, caller);
+}
+
+TEST_F(ThreadedEngineTest, InPlaceOpsPoisonAndSkipLikeOthers) {
+  VarHandle a = var(), b = var();
+  const PushOptions tiny{.inline_if_ready = true};
+  engine_->push([](const RunContext&) { throw std::runtime_error("in-place failure"); }, Device::cpu(), {}, {&a, 1},
+                tiny);
+  bool ran = false;
+  engine_->push([&](const RunContext&) { ran = true; }, Device::cpu(), {&a, 1}, {&b, 1}, tiny);
+  EXPECT_FALSE(ran) << "a poisoned input skips the op";
+  EXPECT_THROW(engine_->wait_for_var(b), std::runtime_error);
+  EXPECT_THROW(engine_->wait_all(), std::runtime_error) << "the new error is reported once";
+  EXPECT_NO_THROW(engine_->wait_all());
+  engine_->push([](const RunContext&) {}, Device::cpu(), {}, {&a, 1}, tiny);  // a successful write clears it
+  EXPECT_NO_THROW(engine_->wait_for_var(a));
+}
+
+TEST_F(ThreadedEngineTest, ConcurrentInPlaceAndQueuedOpsKeepOrderPerVariable) {
+  VarHandle a = var();
+  std::atomic<int64_t> value{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        PushOptions options;
+        options.inline_if_ready = (i + t) % 2 == 0;
+        engine_->push([&](const RunContext&) {
+          int64_t v = value.load(std::memory_order_relaxed);  // writes are exclusive: no lost update
+          value.store(v + 1, std::memory_order_relaxed);
+        }, Device::cpu(), {}, {&a, 1}, options);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  engine_->wait_all();
+  EXPECT_EQ(value.load(), 8000);
+}
+
 }  // namespace
 }  // namespace sn
