@@ -11,6 +11,7 @@ using sn::capi::to_span;
 
 struct sn_op_call {
   sn::OpAttrs attrs;
+  sn::MetaCache meta;  // the call site's last shapes and dtypes
 };
 
 namespace {
@@ -112,7 +113,7 @@ sn::InvokeFlags to_flags(uint32_t flags, const char* function) {
 
 void invoke(const sn::OpAttrs& attrs, const sn_ndarray_t* inputs, int32_t num_inputs, const sn_ndarray_t* outs,
             int32_t num_outs, uint32_t flags, sn_device_type device_type, int32_t device_id, sn_ndarray_t* results,
-            int32_t capacity, int32_t* num_results, const char* function) {
+            int32_t capacity, int32_t* num_results, const char* function, sn::MetaCache* cache = nullptr) {
   check_not_null(num_results, function, "num_results");
   const int visible = attrs.op->num_visible(attrs);
   SN_CHECK(capacity >= visible && (visible == 0 || results != nullptr), function, ": ", attrs.op->name, " has ",
@@ -125,7 +126,7 @@ void invoke(const sn::OpAttrs& attrs, const sn_ndarray_t* inputs, int32_t num_in
   }
   for (sn_ndarray_t h : to_span(outs, num_outs, function, "outs")) out.push_back(h != nullptr ? h->array : sn::NDArray());
   const sn::Device device = to_device(device_type, device_id, function);
-  sn::invoke_into(attrs, in.span(), out.span(), to_flags(flags, function), device, r);
+  sn::invoke_into(attrs, in.span(), out.span(), to_flags(flags, function), device, r, cache);
   for (int i = 0; i < visible; ++i) {
     const auto k = static_cast<size_t>(i);
     const bool given = k < out.size() && !out[k].is_none();
@@ -287,7 +288,7 @@ SN_API sn_status sn_op_call_create(int32_t op, const sn_param* params, int32_t n
   check_not_null(out, kFn, "out");
   const sn::OpDef& d = op_at(op, kFn);
   auto values = to_values(d, params, num_params, ints, num_ints, floats, num_floats, text, text_length, kFn);
-  *out = new sn_op_call{d.parse(values)};
+  *out = new sn_op_call{d.parse(values), {}};
   SN_API_END();
 }
 
@@ -309,7 +310,7 @@ SN_API sn_status sn_op_call_create_from_strings(int32_t op, const uint8_t* text,
            "pairs, got ", parts.size(), " NUL-terminated string(s)", start == bytes.size() ? "" : " and a trailing piece");
   std::vector<sn::ParamKV> kv;
   for (size_t i = 0; i < parts.size(); i += 2) kv.emplace_back(parts[i], parts[i + 1]);
-  *out = new sn_op_call{d.parse(kv)};
+  *out = new sn_op_call{d.parse(kv), {}};
   SN_API_END();
 }
 
@@ -327,7 +328,7 @@ SN_API sn_status sn_op_call_invoke(sn_op_call_t call, const sn_ndarray_t* inputs
   constexpr const char* kFn = "sn_op_call_invoke";
   check_not_null(call, kFn, "call");
   invoke(call->attrs, inputs, num_inputs, outs, num_outs, flags, device_type, device_id, results, capacity, num_results,
-         kFn);
+         kFn, &call->meta);
   SN_API_END();
 }
 

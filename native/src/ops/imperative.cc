@@ -162,8 +162,33 @@ std::vector<NDArray> invoke(const OpAttrs& attrs, std::span<const NDArray> input
   return std::vector<NDArray>(r.begin(), r.end());
 }
 
+bool MetaCache::lookup(std::span<const NDArray> inputs, std::vector<Shape>& out_shapes, std::vector<int>& out_types) {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !valid_ || inputs.size() != in_shapes_.size()) return false;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (static_cast<int>(inputs[i].dtype()) != in_types_[i] || inputs[i].shape() != in_shapes_[i]) return false;
+  out_shapes = out_shapes_;
+  out_types = out_types_;
+  return true;
+}
+
+void MetaCache::store(std::span<const NDArray> inputs, const std::vector<Shape>& out_shapes,
+                      const std::vector<int>& out_types) {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;
+  in_shapes_.clear();
+  in_types_.clear();
+  for (const NDArray& a : inputs) {
+    in_shapes_.push_back(a.shape());
+    in_types_.push_back(static_cast<int>(a.dtype()));
+  }
+  out_shapes_ = out_shapes;
+  out_types_ = out_types;
+  valid_ = true;
+}
+
 void invoke_into(const OpAttrs& attrs, std::span<const NDArray> inputs, std::span<const NDArray> outs,
-                 const InvokeFlags& flags, const Device& device, ArrayList& outputs) {
+                 const InvokeFlags& flags, const Device& device, ArrayList& outputs, MetaCache* cache) {
   const OpDef& op = *attrs.op;
   const int n_in = op.num_inputs(attrs);
   if (static_cast<int>(inputs.size()) != n_in) {
@@ -190,17 +215,20 @@ void invoke_into(const OpAttrs& attrs, std::span<const NDArray> inputs, std::spa
   std::vector<Shape>& out_shapes = meta.out_shapes;
   std::vector<int>& in_types = meta.in_types;
   std::vector<int>& out_types = meta.out_types;
-  in_shapes.clear();
-  in_types.clear();
-  out_shapes.assign(static_cast<size_t>(n_out), Shape::unknown());
-  out_types.assign(static_cast<size_t>(n_out), -1);
-  for (const NDArray& a : inputs) {
-    in_shapes.push_back(a.shape());
-    in_types.push_back(static_cast<int>(a.dtype()));
+  if (cache == nullptr || !cache->lookup(inputs, out_shapes, out_types)) {
+    in_shapes.clear();
+    in_types.clear();
+    out_shapes.assign(static_cast<size_t>(n_out), Shape::unknown());
+    out_types.assign(static_cast<size_t>(n_out), -1);
+    for (const NDArray& a : inputs) {
+      in_shapes.push_back(a.shape());
+      in_types.push_back(static_cast<int>(a.dtype()));
+    }
+    infer_outputs(attrs, in_shapes, out_shapes, in_types, out_types);
+    for (int t : out_types)
+      if (!op.supports(static_cast<DType>(t))) throw_unsupported_dtype(op.name, static_cast<DType>(t), op.dtypes);
+    if (cache != nullptr) cache->store(inputs, out_shapes, out_types);
   }
-  infer_outputs(attrs, in_shapes, out_shapes, in_types, out_types);
-  for (int t : out_types)
-    if (!op.supports(static_cast<DType>(t))) throw_unsupported_dtype(op.name, static_cast<DType>(t), op.dtypes);
 
   // Outputs: new arrays, or the caller's `out` arrays checked against the inference.
   for (int i = 0; i < n_out; ++i) {

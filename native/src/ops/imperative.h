@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <mutex>
 #include <new>
 #include <span>
 #include <vector>
@@ -59,9 +60,25 @@ class ArrayList {
   size_t n_ = 0;
 };
 
-// As invoke, appending the outputs to `results`.
+// The meta step's result for a call site (a prepared call): when the inputs' shapes and dtypes repeat,
+// shape and dtype inference is skipped. Thread-safe: a call site used by several threads at once simply
+// infers again on the one that finds the cache busy.
+class MetaCache {
+ public:
+  // Fills out_shapes/out_types if the inputs match the cached ones.
+  bool lookup(std::span<const NDArray> inputs, std::vector<Shape>& out_shapes, std::vector<int>& out_types);
+  void store(std::span<const NDArray> inputs, const std::vector<Shape>& out_shapes, const std::vector<int>& out_types);
+
+ private:
+  std::mutex mutex_;
+  bool valid_ = false;
+  std::vector<Shape> in_shapes_, out_shapes_;
+  std::vector<int> in_types_, out_types_;
+};
+
+// As invoke, appending the outputs to `results`; `cache` (optional) remembers the meta step.
 void invoke_into(const OpAttrs& attrs, std::span<const NDArray> inputs, std::span<const NDArray> outs,
-                 const InvokeFlags& flags, const Device& device, ArrayList& results);
+                 const InvokeFlags& flags, const Device& device, ArrayList& results, MetaCache* cache = nullptr);
 
 // Installed by the autograd layer: records an op application (when an input
 // requires a gradient). Called after outputs exist, before the kernel is pushed.

@@ -114,6 +114,9 @@ internal sealed class OpArgs : IDisposable
 /// <summary>Invokes registered operators on NDArrays with the ambient autograd flags.</summary>
 internal static unsafe class OpInvoke
 {
+    // Passed where the inputs decide the device (the native side ignores it then).
+    private static readonly Context Cpu0 = Context.Cpu(0);
+
     /// <summary>Invokes <paramref name="args"/>' operator; returns its visible outputs (the out arrays where given).</summary>
     internal static NDArray[] Invoke(OpArgs args, ReadOnlySpan<NDArray> inputs, ReadOnlySpan<NDArray?> outs,
                                      Context? context = null)
@@ -124,7 +127,7 @@ internal static unsafe class OpInvoke
         int count;
         using (var pins = new HandleList(inputs, outs))
         {
-            Context ctx = context ?? Context.Default;
+            Context ctx = context ?? (inputs.Length > 0 ? Cpu0 : Context.Default);  // inputs decide the device
             fixed (nint* resultsPtr = results)
             {
                 NativeStatus.Check(Native.sn_op_invoke(op.Id, args.Params, args.Ints, args.Floats, args.Text,
@@ -159,18 +162,10 @@ internal static unsafe class OpInvoke
         nint result;
         using (var pins = new HandleList(inputs, outs))
         {
-            bool added = false;
-            try
-            {
-                call.DangerousAddRef(ref added);
-                Context ctx = Context.Default;
-                NativeStatus.Check(Native.sn_op_call_invoke((OpCallHandle)call, pins.Inputs, inputs.Length, pins.Outs, outs.Length,
-                    Autograd.CurrentFlags, ctx.DeviceType, ctx.DeviceId, &result, 1, out _));
-            }
-            finally
-            {
-                if (added) call.DangerousRelease();
-            }
+            // The inputs decide the device; the marshaller keeps the call handle alive for the call.
+            Context ctx = inputs.Length > 0 ? Cpu0 : Context.Default;
+            NativeStatus.Check(Native.sn_op_call_invoke(call, pins.Inputs, inputs.Length, pins.Outs, outs.Length,
+                Autograd.CurrentFlags, ctx.DeviceType, ctx.DeviceId, &result, 1, out _));
         }
         return result != 0 ? NDArray.FromNewHandle(result) : @out;
     }
