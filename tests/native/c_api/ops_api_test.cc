@@ -188,6 +188,50 @@ TEST(OpsApi, PreparedCallsFromStrings) {
     EXPECT_EQ(values(r, 1), std::vector<float>{6});
     sn_ndarray_free(r);
   }
+  // The call site's cached meta step follows changing input shapes, and still refuses bad ones.
+  int64_t dims[] = {2, 3};
+  sn_ndarray_t m = nullptr;
+  ASSERT_EQ(sn_ndarray_create(dims, 2, SN_DTYPE_FLOAT32, SN_DEVICE_CPU, 0, &m), SN_OK);
+  ASSERT_EQ(sn_ndarray_fill(m, 2), SN_OK);
+  for (sn_ndarray_t in : {m, x, m}) {
+    sn_ndarray_t r = nullptr;
+    int32_t n = 0;
+    ASSERT_EQ(sn_op_call_invoke(call, &in, 1, nullptr, 0, 0, SN_DEVICE_CPU, 0, &r, 1, &n), SN_OK);
+    int64_t shape[4];
+    int32_t ndim = 0;
+    sn_dtype dt;
+    sn_device_type dev;
+    int32_t id;
+    ASSERT_EQ(sn_ndarray_get_info(r, shape, 4, &ndim, &dt, &dev, &id), SN_OK);
+    if (in == m) {
+      EXPECT_EQ(ndim, 2);
+      EXPECT_EQ(shape[0], 1);
+      EXPECT_EQ(shape[1], 3);
+      EXPECT_EQ(values(r, 3), (std::vector<float>{4, 4, 4}));
+    } else {
+      EXPECT_EQ(ndim, 1);
+      EXPECT_EQ(values(r, 1), std::vector<float>{6});
+    }
+    sn_ndarray_free(r);
+  }
+  sn_op_call_t add = nullptr;
+  ASSERT_EQ(sn_op_call_create(op_id("broadcast_add"), nullptr, 0, nullptr, 0, nullptr, 0, nullptr, 0, &add), SN_OK);
+  sn_ndarray_t pair[2] = {m, m};
+  sn_ndarray_t r = nullptr;
+  int32_t n = 0;
+  ASSERT_EQ(sn_op_call_invoke(add, pair, 2, nullptr, 0, 0, SN_DEVICE_CPU, 0, &r, 1, &n), SN_OK);
+  sn_ndarray_free(r);
+  pair[1] = x;  // (2, 3) + (3,) broadcasts; then a cached (2, 3) + (2, 3) must not mask the mismatch below
+  ASSERT_EQ(sn_op_call_invoke(add, pair, 2, nullptr, 0, 0, SN_DEVICE_CPU, 0, &r, 1, &n), SN_OK);
+  sn_ndarray_free(r);
+  sn_ndarray_t wrong = nullptr;
+  int64_t wdims[] = {4};
+  ASSERT_EQ(sn_ndarray_create(wdims, 1, SN_DTYPE_FLOAT32, SN_DEVICE_CPU, 0, &wrong), SN_OK);
+  pair[1] = wrong;
+  EXPECT_EQ(sn_op_call_invoke(add, pair, 2, nullptr, 0, 0, SN_DEVICE_CPU, 0, &r, 1, &n), SN_ERR_SHAPE);
+  sn_op_call_free(add);
+  sn_ndarray_free(wrong);
+  sn_ndarray_free(m);
   sn_op_call_free(call);
   const char bad[] = "keepdims\0maybe\0";
   EXPECT_EQ(sn_op_call_create_from_strings(op_id("sum"), reinterpret_cast<const uint8_t*>(bad), sizeof(bad) - 1, &call),
