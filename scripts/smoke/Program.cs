@@ -36,6 +36,17 @@ catch (SharpnetException e) when (e.ErrorCode == ErrorCode.NotFound)
 {
 }
 
+// Operators (the registry's static registrations are in the packaged library), a oneDNN matmul and autograd.
+var x = NDArray.Array(new float[] { 1, 2 });
+var w = NDArray.Array(new float[] { 2, 3 });
+x.AttachGrad();
+NDArray z;
+using (Autograd.Record()) z = (x * w + 4f).Sum();
+z.Backward();
+Check(z.AsScalar<float>() == 16f && x.Grad!.ToArray<float>().SequenceEqual(new[] { 2f, 3f }), "operators and autograd run");
+Check(ND.Dot(w.Reshape((1, 2)), x.Reshape((2, 1))).AsScalar<float>() == 8f, "dot runs on oneDNN");
+Check(Operator.All.Count > 40, "the operator registry is listed");
+
 // The native files must come from the package, not from the system's /usr/lib.
 string[] maps = File.ReadAllLines("/proc/self/maps");
 foreach (string lib in new[] { "libsharpnet.so", "libdnnl.so.2", "libgomp.so.1" })

@@ -136,20 +136,6 @@ std::string range_text(const ParamField& f) {
   return "";
 }
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 }  // namespace
 
@@ -250,11 +236,8 @@ void ParamSchema::parse(void* obj, std::span<const ParamKV> kwargs, std::string_
       std::vector<std::string_view> names;
       for (const auto& field : fields_) names.push_back(field.name);
       if (names.empty()) SN_THROW(kNotFound, owner, ": unknown parameter '", key, "'; ", owner, " takes no parameters");
-      auto best = std::min_element(names.begin(), names.end(), [&](std::string_view a, std::string_view b) {
-        return detail::edit_distance(key, a) < detail::edit_distance(key, b);
-      });
-      std::string hint;
-      if (detail::edit_distance(key, *best) <= std::max<size_t>(2, key.size() / 3)) hint = str("did you mean '", *best, "'? ");
+      std::string_view best = closest_match(key, names);
+      std::string hint = best.empty() ? std::string() : str("did you mean '", best, "'? ");
       SN_THROW(kNotFound, owner, ": unknown parameter '", key, "'; ", hint, owner, " takes ", join(names, ", "));
     }
     size_t index = static_cast<size_t>(f - fields_.data());

@@ -59,6 +59,25 @@ Shape broadcast_shapes(const OpDef& op, const Shape& a, const Shape& b);
 
 // --- loops ---------------------------------------------------------------------------------------------------
 
+// Adds every element of x (row-major, shape `shape`) into acc[o], where o advances by out_strides[d]
+// along dim d (0 on dims summed away): the general serial reduction, for layouts the fast paths miss.
+template <class T, class Acc>
+void accumulate_strided(const T* x, const Shape& shape, std::span<const int64_t> out_strides, Acc* acc) {
+  const int nd = shape.ndim();
+  std::vector<int64_t> idx(static_cast<size_t>(nd), 0);
+  int64_t o = 0;
+  for (int64_t k = 0, n = shape.size(); k < n; ++k) {
+    acc[o] += static_cast<Acc>(load(x[k]));
+    for (int d = nd - 1; d >= 0; --d) {
+      auto du = static_cast<size_t>(d);
+      o += out_strides[du];
+      if (++idx[du] < shape[d]) break;
+      o -= out_strides[du] * shape[d];
+      idx[du] = 0;
+    }
+  }
+}
+
 // out[0] = in[0], byte for byte (identity, reshapes); nothing when in place.
 void copy_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out);
 

@@ -5,26 +5,11 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/str.h"
 #include "ops/gradient.h"
 
 namespace sn {
 
-namespace {
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-}  // namespace
 
 OpRegistry& OpRegistry::get() {
   static auto* registry = new OpRegistry;  // leaked: ops are static for the life of the process
@@ -40,31 +25,28 @@ OpDef& OpRegistry::add(std::string name) {
   def->new_params = [] { return std::shared_ptr<void>(std::make_shared<NoParams>()); };
   ops_.push_back(def.get());
   storage_.push_back(std::move(def));
+  by_name_.emplace(storage_.back()->name, storage_.back().get());
   return *storage_.back();
 }
 
 const OpDef* OpRegistry::find(std::string_view name) const noexcept {
-  for (const OpDef* op : ops_) {
-    if (op->name == name) return op;
-    for (const auto& a : op->aliases)
-      if (a == name) return op;
-  }
-  return nullptr;
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+void OpRegistry::add_alias(OpDef& op, std::string alias) {
+  SN_INTERNAL_ASSERT(find(alias) == nullptr, "op name '", alias, "' is registered twice");
+  op.alias_hints.push_back(OpDef::name_hint(alias));
+  op.aliases.push_back(std::move(alias));
+  by_name_.emplace(op.aliases.back(), &op);
 }
 
 const OpDef& OpRegistry::at(std::string_view name) const {
   if (const OpDef* op = find(name)) return *op;
-  std::string_view best;
-  size_t best_d = SIZE_MAX;
-  for (const OpDef* op : ops_) {
-    size_t d = edit_distance(name, op->name);
-    if (d < best_d) {
-      best_d = d;
-      best = op->name;
-    }
-  }
-  if (!best.empty() && best_d <= std::max<size_t>(2, name.size() / 3))
-    SN_THROW(kNotFound, "unknown operator '", name, "'; did you mean '", best, "'?");
+  std::vector<std::string_view> names;
+  for (const OpDef* op : ops_) names.push_back(op->name);
+  std::string_view best = closest_match(name, names);
+  if (!best.empty()) SN_THROW(kNotFound, "unknown operator '", name, "'; did you mean '", best, "'?");
   SN_THROW(kNotFound, "unknown operator '", name, "'");
 }
 

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/device.h"
@@ -153,10 +154,17 @@ class OpRegistry {
   const OpDef& at(int32_t id) const;
   std::span<const OpDef* const> all() const noexcept { return ops_; }
   OpDef& add(std::string name);
+  void add_alias(OpDef& op, std::string alias);
 
  private:
+  // Names and aliases (looked up by string_view without a copy).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
   std::vector<const OpDef*> ops_;
   std::vector<std::unique_ptr<OpDef>> storage_;
+  std::unordered_map<std::string, const OpDef*, Hash, std::equal_to<>> by_name_;
 };
 
 // Fluent registration, used once per op in its own file:
@@ -169,8 +177,7 @@ class OpRegistrar {
     return *this;
   }
   OpRegistrar& alias(std::string name) {
-    def_.alias_hints.push_back(OpDef::name_hint(name));
-    def_.aliases.push_back(std::move(name));
+    OpRegistry::get().add_alias(def_, std::move(name));
     return *this;
   }
   template <class P>

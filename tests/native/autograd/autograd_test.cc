@@ -10,6 +10,7 @@
 #include "ops/conformance.h"
 #include "ops/gradient.h"
 #include "ops/imperative.h"
+#include "test_arrays.h"
 #include "ops/op_utils.h"
 
 namespace sn {
@@ -51,17 +52,8 @@ void double_grad(GradBuilder& b) { b.set_input_grad(0, b.op("_mul_scalar", {b.ou
   return true;
 }();
 
-NDArray array(std::vector<float> v, Shape shape = {}) {
-  if (shape.ndim() == 0) shape = Shape({static_cast<int64_t>(v.size())});
-  NDArray a = NDArray::empty(shape, DType::kFloat32, Device::cpu());
-  copy_from_host(a, v.data(), DType::kFloat32, 0, a.size());
-  return a;
-}
-std::vector<float> values(const NDArray& a) {
-  std::vector<float> v(static_cast<size_t>(a.size()));
-  copy_to_host(a, v.data(), DType::kFloat32, 0, a.size());
-  return v;
-}
+using testing::array;
+using testing::values;
 
 InvokeFlags recording() {
   InvokeFlags f;

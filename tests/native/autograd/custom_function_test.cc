@@ -10,6 +10,7 @@
 #include "ndarray/builtin.h"
 #include "ops/conformance.h"
 #include "ops/imperative.h"
+#include "test_arrays.h"
 
 namespace sn {
 namespace {
@@ -20,16 +21,8 @@ namespace {
   return true;
 }();
 
-NDArray array(std::vector<float> v) {
-  NDArray a = NDArray::empty({static_cast<int64_t>(v.size())}, DType::kFloat32, Device::cpu());
-  copy_from_host(a, v.data(), DType::kFloat32, 0, a.size());
-  return a;
-}
-std::vector<float> values(const NDArray& a) {
-  std::vector<float> v(static_cast<size_t>(a.size()));
-  copy_to_host(a, v.data(), DType::kFloat32, 0, a.size());
-  return v;
-}
+using testing::array;
+using testing::values;
 void scale_into(const NDArray& x, double s, const NDArray& out) {
   OpAttrs mul = OpRegistry::get().at("_mul_scalar").parse(std::vector<ParamKV>{{"scalar", std::to_string(s)}});
   invoke(mul, std::vector<NDArray>{x}, std::vector<NDArray>{out}, InvokeFlags{});

@@ -7,6 +7,7 @@
 #include "ndarray/builtin.h"
 #include "ops/conformance.h"
 #include "ops/imperative.h"
+#include "test_arrays.h"
 
 namespace sn {
 namespace {
@@ -22,11 +23,7 @@ NDArray sample(const char* op, std::vector<ParamKV> params) {
   return invoke(attrs, {}, {}, InvokeFlags{})[0];
 }
 
-std::vector<double> values(const NDArray& a) {
-  std::vector<double> v(static_cast<size_t>(a.size()));
-  copy_to_host(a, v.data(), DType::kFloat64, 0, a.size());
-  return v;
-}
+std::vector<double> values(const NDArray& a) { return testing::values<double>(a); }
 
 struct Moments {
   double mean = 0, var = 0, min = INFINITY, max = -INFINITY;

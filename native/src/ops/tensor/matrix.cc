@@ -169,20 +169,7 @@ void sum_down_kernel(const OpContext& ctx, std::span<const TensorView> in, std::
     }
     using Acc = std::conditional_t<std::is_floating_point_v<compute_t<T>>, double, int64_t>;
     std::vector<Acc> acc(static_cast<size_t>(ys.size()), 0);
-    auto ystride = broadcast_strides(ys, xs);
-    const int nd = xs.ndim();
-    std::vector<int64_t> idx(static_cast<size_t>(nd), 0);
-    int64_t o = 0;
-    for (int64_t k = 0, n = xs.size(); k < n; ++k) {
-      acc[static_cast<size_t>(o)] += static_cast<Acc>(load(x[k]));
-      for (int d = nd - 1; d >= 0; --d) {
-        auto du = static_cast<size_t>(d);
-        o += ystride[du];
-        if (++idx[du] < xs[d]) break;
-        o -= ystride[du] * xs[d];
-        idx[du] = 0;
-      }
-    }
+    accumulate_strided(x, xs, broadcast_strides(ys, xs), acc.data());
     for (int64_t k = 0; k < ys.size(); ++k) y[k] = store<T>(acc[static_cast<size_t>(k)]);
   });
 }

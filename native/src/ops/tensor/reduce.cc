@@ -90,24 +90,13 @@ void reduce_sum(const T* x, const Shape& in, const std::vector<bool>& red, T* y,
   // General: accumulate every input element into its output slot (serial; rare layouts).
   const int64_t n_out = in.size() / std::max<int64_t>(count, 1);
   std::vector<Acc> acc(static_cast<size_t>(n_out), 0);
-  std::vector<int64_t> idx(static_cast<size_t>(nd), 0), ostride(static_cast<size_t>(nd), 0);
-  for (int i = nd - 1, s = 1; i >= 0; --i)
+  std::vector<int64_t> ostride(static_cast<size_t>(nd), 0);
+  for (int64_t i = nd - 1, s = 1; i >= 0; --i)
     if (!red[static_cast<size_t>(i)]) {
       ostride[static_cast<size_t>(i)] = s;
-      s *= static_cast<int>(in[i]);
+      s *= in[static_cast<int>(i)];
     }
-  const int64_t n = in.size();
-  int64_t o = 0;
-  for (int64_t k = 0; k < n; ++k) {
-    acc[static_cast<size_t>(o)] += static_cast<Acc>(load(x[k]));
-    for (int d = nd - 1; d >= 0; --d) {
-      auto du = static_cast<size_t>(d);
-      o += ostride[du];
-      if (++idx[du] < in[d]) break;
-      o -= ostride[du] * in[d];
-      idx[du] = 0;
-    }
-  }
+  accumulate_strided(x, in, ostride, acc.data());
   for (int64_t k = 0; k < n_out; ++k)
     y[k] = store<T>(mean ? static_cast<double>(acc[static_cast<size_t>(k)]) * scale : acc[static_cast<size_t>(k)]);
 }
@@ -192,28 +181,22 @@ void broadcast_reduce_grad(GradBuilder& b) {
   b.set_input_grad(0, b.op(mean ? "mean" : "sum", {b.out_grad(0)}, reduction_params(b.attrs(), storage)));
 }
 
-[[maybe_unused]] OpRegistrar& r_sum = (*new OpRegistrar("sum"))
-    .describe("Sum over the given axes (all by default).")
-    .alias("sum_axis")
-    .params<ReduceParam>()
-    .dtypes<NumericDTypes>()
-    .inputs({"data"})
-    .outputs({"output"})
-    .infer_shape(infer_reduce)
-    .infer_type(infer_same_type)
-    .kernel(DeviceType::kCPU, reduce_kernel<false>)
-    .gradient(reduce_grad<false>);
+template <bool Mean>
+OpRegistrar& reduction(const char* name, const char* doc) {
+  return (*new OpRegistrar(name))
+      .describe(doc)
+      .params<ReduceParam>()
+      .dtypes<NumericDTypes>()
+      .inputs({"data"})
+      .outputs({"output"})
+      .infer_shape(infer_reduce)
+      .infer_type(infer_same_type)
+      .kernel(DeviceType::kCPU, reduce_kernel<Mean>)
+      .gradient(reduce_grad<Mean>);
+}
 
-[[maybe_unused]] OpRegistrar& r_mean = (*new OpRegistrar("mean"))
-    .describe("Mean over the given axes (all by default).")
-    .params<ReduceParam>()
-    .dtypes<NumericDTypes>()
-    .inputs({"data"})
-    .outputs({"output"})
-    .infer_shape(infer_reduce)
-    .infer_type(infer_same_type)
-    .kernel(DeviceType::kCPU, reduce_kernel<true>)
-    .gradient(reduce_grad<true>);
+[[maybe_unused]] OpRegistrar& r_sum = reduction<false>("sum", "Sum over the given axes (all by default).").alias("sum_axis");
+[[maybe_unused]] OpRegistrar& r_mean = reduction<true>("mean", "Mean over the given axes (all by default).");
 
 [[maybe_unused]] OpRegistrar& r_broadcast_reduce = (*new OpRegistrar("_broadcast_reduce"))
     .describe("Broadcasts a reduction's output gradient back to the reduced input's shape.")
