@@ -98,14 +98,20 @@ void custom_kernel(const OpContext& ctx, std::span<const NDArray> in, std::span<
   for (const NDArray& a : in) ins.push_back(a.alias());
   for (const NDArray& a : out) outs.push_back(a.alias());
   const bool is_train = ctx.is_train;
-  CustomWorkers::get().post([fn = std::move(fn), ins = std::move(ins), outs = std::move(outs), done, is_train] {
+  CustomWorkers::get().post([fn = std::move(fn), ins = std::move(ins), outs = std::move(outs), done, is_train]() mutable {
+    std::exception_ptr error;
     try {
       fn->run(Stage, ins, outs, is_train);
       for (const NDArray& o : outs) o.wait_to_read();  // what the callback pushed
-      done();
     } catch (...) {
-      done(std::current_exception());
+      error = std::current_exception();
     }
+    // Nothing of the call may outlive its engine op: a wait that returns has seen the function released.
+    fn.reset();
+    ins.clear();
+    outs.clear();
+    if (error) done(std::move(error));
+    else done();
   });
 }
 
@@ -118,7 +124,7 @@ void custom_grad(GradBuilder& b) {
   for (int i = 0; i < b.num_inputs(); ++i) b.set_input_grad(i, grads[static_cast<size_t>(i)]);
 }
 
-[[maybe_unused]] OpRegistrar& r_custom = (*new OpRegistrar("_CustomFunction"))
+[[maybe_unused]] OpRegistrar r_custom = OpRegistrar("_CustomFunction")
     .describe("A function written in the binding (CustomFunction in C#).")
     .params<CustomFunctionParam>()
     .dtypes<AllDTypes>()
@@ -129,7 +135,7 @@ void custom_grad(GradBuilder& b) {
     .async_kernel(custom_kernel<0>)
     .gradient(custom_grad);
 
-[[maybe_unused]] OpRegistrar& r_custom_backward = (*new OpRegistrar("_backward_CustomFunction"))
+[[maybe_unused]] OpRegistrar r_custom_backward = OpRegistrar("_backward_CustomFunction")
     .describe("The backward stage of a function written in the binding.")
     .params<CustomFunctionParam>()
     .dtypes<AllDTypes>()

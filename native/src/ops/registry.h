@@ -167,7 +167,8 @@ class OpRegistry {
   std::unordered_map<std::string, const OpDef*, Hash, std::equal_to<>> by_name_;
 };
 
-// Fluent registration, used once per op in its own file:
+// Fluent registration, used once per op in its own file (a registrar is a handle on the registry's
+// OpDef: kept by value in a static, nothing is allocated for it):
 //   SN_REGISTER_OP(broadcast_add).describe("...").inputs({"lhs", "rhs"}).infer_shape(...)...;
 class OpRegistrar {
  public:
@@ -265,7 +266,6 @@ struct NoParams {
 #define SN_OP_CONCAT_(a, b) a##b
 #define SN_OP_CONCAT(a, b) SN_OP_CONCAT_(a, b)
 #define SN_REGISTER_OP(name) \
-  [[maybe_unused]] static ::sn::OpRegistrar& SN_OP_CONCAT(sn_op_registrar_, __COUNTER__) = \
-      (*new ::sn::OpRegistrar(#name))
+  [[maybe_unused]] static ::sn::OpRegistrar SN_OP_CONCAT(sn_op_registrar_, __COUNTER__) = ::sn::OpRegistrar(#name)
 
 }  // namespace sn

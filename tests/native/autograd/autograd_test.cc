@@ -28,7 +28,7 @@ void accumulate_kernel(const OpContext& ctx, std::span<const TensorView> in, std
 }
 void double_grad(GradBuilder& b) { b.set_input_grad(0, b.op("_mul_scalar", {b.out_grad(0)}, {{"scalar", "2"}})); }
 
-[[maybe_unused]] OpRegistrar& r_nograd = (*new OpRegistrar("_test_no_gradient"))
+[[maybe_unused]] OpRegistrar r_nograd = OpRegistrar("_test_no_gradient")
     .describe("Test op: 2x, without a gradient.")
     .dtypes<DTypeTable<float>>()
     .inputs({"data"})
@@ -36,7 +36,7 @@ void double_grad(GradBuilder& b) { b.set_input_grad(0, b.op("_mul_scalar", {b.ou
     .infer_shape(infer_same_shape)
     .infer_type(infer_same_type)
     .kernel(DeviceType::kCPU, double_kernel);
-[[maybe_unused]] OpRegistrar& r_accumulate = (*new OpRegistrar("_test_accumulate"))
+[[maybe_unused]] OpRegistrar r_accumulate = OpRegistrar("_test_accumulate")
     .describe("Test op: output 2x, and x added into the auxiliary state.")
     .dtypes<DTypeTable<float>>()
     .inputs({"data", "state"})

@@ -113,11 +113,11 @@ void sample_kernel(const OpContext& ctx, std::span<const TensorView>, std::span<
   });
 }
 
-OpRegistrar& sampler(const char* name, const char* doc) {
-  return (*new OpRegistrar(name)).describe(doc).dtypes<FloatDTypes>().inputs({}).outputs({"output"}).random().zero_gradient();
+OpRegistrar sampler(const char* name, const char* doc) {
+  return OpRegistrar(name).describe(doc).dtypes<FloatDTypes>().inputs({}).outputs({"output"}).random().zero_gradient();
 }
 
-[[maybe_unused]] OpRegistrar& r_uniform =
+[[maybe_unused]] OpRegistrar r_uniform =
     sampler("_random_uniform", "Samples uniformly from [low, high).")
         .alias("uniform").alias("random_uniform")
         .params<UniformParam>()
@@ -125,7 +125,7 @@ OpRegistrar& sampler(const char* name, const char* doc) {
         .infer_type(infer_sample_type<UniformParam>)
         .kernel(DeviceType::kCPU, sample_kernel<UniformParam, false>);
 
-[[maybe_unused]] OpRegistrar& r_normal =
+[[maybe_unused]] OpRegistrar r_normal =
     sampler("_random_normal", "Samples from a normal distribution N(loc, scale^2).")
         .alias("normal").alias("random_normal")
         .params<NormalParam>()

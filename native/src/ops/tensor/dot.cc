@@ -222,7 +222,7 @@ void batch_dot_kernel(const OpContext& ctx, std::span<const TensorView> in, std:
   gemm(in[0], in[1], out[0], l[0], m, k, n, p.transpose_a, p.transpose_b, ctx);
 }
 
-[[maybe_unused]] OpRegistrar& r_dot = (*new OpRegistrar("dot"))
+[[maybe_unused]] OpRegistrar r_dot = OpRegistrar("dot")
     .describe("Matrix product (MXNet's N-d dot: lhs's last axis, or first if transposed, against rhs's first, or "
               "last if transposed).")
     .params<DotParam>()
@@ -235,7 +235,7 @@ void batch_dot_kernel(const OpContext& ctx, std::span<const TensorView> in, std:
     .workspace(f16_workspace)
     .gradient(dot_grad, {0, 1});
 
-[[maybe_unused]] OpRegistrar& r_batch_dot = (*new OpRegistrar("batch_dot"))
+[[maybe_unused]] OpRegistrar r_batch_dot = OpRegistrar("batch_dot")
     .describe("Batched matrix product of 3-D arrays: (B, M, K) x (B, K, N) -> (B, M, N).")
     .params<DotParam>()
     .dtypes<FloatDTypes>()

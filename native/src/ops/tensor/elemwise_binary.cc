@@ -101,8 +101,8 @@ void div_grad(GradBuilder& b) {
   b.set_input_grad(1, fit(b, b.op("negative", {b.op(mul, {b.out_grad(0), q})}), 1, B));
 }
 
-OpRegistrar& binary(const char* name, KernelFn kernel, InferShapeFn infer, const char* doc) {
-  return (*new OpRegistrar(name))
+OpRegistrar binary(const char* name, KernelFn kernel, InferShapeFn infer, const char* doc) {
+  return OpRegistrar(name)
       .describe(doc)
       .dtypes<NumericDTypes>()
       .inputs({"lhs", "rhs"})
@@ -113,59 +113,59 @@ OpRegistrar& binary(const char* name, KernelFn kernel, InferShapeFn infer, const
       .kernel(DeviceType::kCPU, kernel);
 }
 
-[[maybe_unused]] OpRegistrar& elemwise_add =
+[[maybe_unused]] OpRegistrar elemwise_add =
     binary("elemwise_add", binary_kernel<Add>, infer_same_shape, "lhs + rhs for arrays of the same shape.")
         .gradient(add_grad<false>)
         .alias("_plus").alias("_Plus").alias("_add");
-[[maybe_unused]] OpRegistrar& elemwise_sub =
+[[maybe_unused]] OpRegistrar elemwise_sub =
     binary("elemwise_sub", binary_kernel<Sub>, infer_same_shape, "lhs - rhs for arrays of the same shape.")
         .gradient(sub_grad<false>)
         .alias("_minus").alias("_Minus").alias("_sub");
-[[maybe_unused]] OpRegistrar& elemwise_mul =
+[[maybe_unused]] OpRegistrar elemwise_mul =
     binary("elemwise_mul", binary_kernel<Mul>, infer_same_shape, "lhs * rhs for arrays of the same shape.")
         .gradient(mul_grad<false>, {0, 1})
         .alias("_mul").alias("_Mul");
-[[maybe_unused]] OpRegistrar& elemwise_div =
+[[maybe_unused]] OpRegistrar elemwise_div =
     binary("elemwise_div", binary_kernel<Div>, infer_same_shape,
            "lhs / rhs for arrays of the same shape (integer division truncates; by zero gives 0).")
         .gradient(div_grad<false>, {1}, {0})
         .alias("_div").alias("_Div");
 
-[[maybe_unused]] OpRegistrar& broadcast_add =
+[[maybe_unused]] OpRegistrar broadcast_add =
     binary("broadcast_add", binary_kernel<Add>, infer_broadcast_shape, "lhs + rhs with NumPy broadcasting.")
         .gradient(add_grad<true>)
         .alias("broadcast_plus");
-[[maybe_unused]] OpRegistrar& broadcast_sub =
+[[maybe_unused]] OpRegistrar broadcast_sub =
     binary("broadcast_sub", binary_kernel<Sub>, infer_broadcast_shape, "lhs - rhs with NumPy broadcasting.")
         .gradient(sub_grad<true>)
         .alias("broadcast_minus");
-[[maybe_unused]] OpRegistrar& broadcast_mul =
+[[maybe_unused]] OpRegistrar broadcast_mul =
     binary("broadcast_mul", binary_kernel<Mul>, infer_broadcast_shape, "lhs * rhs with NumPy broadcasting.")
         .gradient(mul_grad<true>, {0, 1});
-[[maybe_unused]] OpRegistrar& broadcast_div =
+[[maybe_unused]] OpRegistrar broadcast_div =
     binary("broadcast_div", binary_kernel<Div>, infer_broadcast_shape,
            "lhs / rhs with NumPy broadcasting (integer division truncates; by zero gives 0).")
         .gradient(div_grad<true>, {1}, {0});
 
 // Comparisons with NumPy broadcasting: piecewise constant, so a zero gradient.
-[[maybe_unused]] OpRegistrar& broadcast_equal =
+[[maybe_unused]] OpRegistrar broadcast_equal =
     binary("broadcast_equal", binary_kernel<Eq>, infer_broadcast_shape, "1 where lhs == rhs, else 0 (broadcasting).")
         .zero_gradient();
-[[maybe_unused]] OpRegistrar& broadcast_not_equal =
+[[maybe_unused]] OpRegistrar broadcast_not_equal =
     binary("broadcast_not_equal", binary_kernel<Ne>, infer_broadcast_shape,
            "1 where lhs != rhs, else 0 (broadcasting).")
         .zero_gradient();
-[[maybe_unused]] OpRegistrar& broadcast_greater =
+[[maybe_unused]] OpRegistrar broadcast_greater =
     binary("broadcast_greater", binary_kernel<Gt>, infer_broadcast_shape, "1 where lhs > rhs, else 0 (broadcasting).")
         .zero_gradient();
-[[maybe_unused]] OpRegistrar& broadcast_greater_equal =
+[[maybe_unused]] OpRegistrar broadcast_greater_equal =
     binary("broadcast_greater_equal", binary_kernel<Ge>, infer_broadcast_shape,
            "1 where lhs >= rhs, else 0 (broadcasting).")
         .zero_gradient();
-[[maybe_unused]] OpRegistrar& broadcast_lesser =
+[[maybe_unused]] OpRegistrar broadcast_lesser =
     binary("broadcast_lesser", binary_kernel<Lt>, infer_broadcast_shape, "1 where lhs < rhs, else 0 (broadcasting).")
         .zero_gradient();
-[[maybe_unused]] OpRegistrar& broadcast_lesser_equal =
+[[maybe_unused]] OpRegistrar broadcast_lesser_equal =
     binary("broadcast_lesser_equal", binary_kernel<Le>, infer_broadcast_shape,
            "1 where lhs <= rhs, else 0 (broadcasting).")
         .zero_gradient();

@@ -80,8 +80,8 @@ void rdiv_grad(GradBuilder& b) {
   b.set_input_grad(0, b.op("negative", {b.op("elemwise_mul", {b.out_grad(0), q})}));
 }
 
-OpRegistrar& scalar_op(const char* name, const char* alias, KernelFn kernel, const char* doc) {
-  return (*new OpRegistrar(name))
+OpRegistrar scalar_op(const char* name, const char* alias, KernelFn kernel, const char* doc) {
+  return OpRegistrar(name)
       .describe(doc)
       .alias(alias)
       .params<ScalarParam>()
@@ -94,32 +94,32 @@ OpRegistrar& scalar_op(const char* name, const char* alias, KernelFn kernel, con
       .kernel(DeviceType::kCPU, kernel);
 }
 
-[[maybe_unused]] OpRegistrar& plus = scalar_op("_plus_scalar", "_PlusScalar", scalar_kernel<ScalarOp::kPlus>,
+[[maybe_unused]] OpRegistrar plus = scalar_op("_plus_scalar", "_PlusScalar", scalar_kernel<ScalarOp::kPlus>,
                                                "data + scalar.").gradient(identity_grad);
-[[maybe_unused]] OpRegistrar& minus = scalar_op("_minus_scalar", "_MinusScalar", scalar_kernel<ScalarOp::kMinus>,
+[[maybe_unused]] OpRegistrar minus = scalar_op("_minus_scalar", "_MinusScalar", scalar_kernel<ScalarOp::kMinus>,
                                                 "data - scalar.").gradient(identity_grad);
-[[maybe_unused]] OpRegistrar& rminus = scalar_op("_rminus_scalar", "_RMinusScalar", scalar_kernel<ScalarOp::kRMinus>,
+[[maybe_unused]] OpRegistrar rminus = scalar_op("_rminus_scalar", "_RMinusScalar", scalar_kernel<ScalarOp::kRMinus>,
                                                  "scalar - data.").gradient(negate_grad);
-[[maybe_unused]] OpRegistrar& mul = scalar_op("_mul_scalar", "_MulScalar", scalar_kernel<ScalarOp::kMul>,
+[[maybe_unused]] OpRegistrar mul = scalar_op("_mul_scalar", "_MulScalar", scalar_kernel<ScalarOp::kMul>,
                                               "data * scalar.").gradient(mul_grad);
-[[maybe_unused]] OpRegistrar& div = scalar_op("_div_scalar", "_DivScalar", scalar_kernel<ScalarOp::kDiv>,
+[[maybe_unused]] OpRegistrar div = scalar_op("_div_scalar", "_DivScalar", scalar_kernel<ScalarOp::kDiv>,
                                               "data / scalar.").gradient(div_grad);
-[[maybe_unused]] OpRegistrar& rdiv = scalar_op("_rdiv_scalar", "_RDivScalar", scalar_kernel<ScalarOp::kRDiv>,
+[[maybe_unused]] OpRegistrar rdiv = scalar_op("_rdiv_scalar", "_RDivScalar", scalar_kernel<ScalarOp::kRDiv>,
                                                "scalar / data.").gradient(rdiv_grad, {0}, {0});
 
 // Comparisons with a scalar: 1 where true, 0 elsewhere; a zero gradient (piecewise constant).
-[[maybe_unused]] OpRegistrar& eq = scalar_op("_equal_scalar", "_EqualScalar", scalar_kernel<ScalarOp::kEq>,
+[[maybe_unused]] OpRegistrar eq = scalar_op("_equal_scalar", "_EqualScalar", scalar_kernel<ScalarOp::kEq>,
                                             "1 where data == scalar, else 0.").zero_gradient();
-[[maybe_unused]] OpRegistrar& ne = scalar_op("_not_equal_scalar", "_NotEqualScalar", scalar_kernel<ScalarOp::kNe>,
+[[maybe_unused]] OpRegistrar ne = scalar_op("_not_equal_scalar", "_NotEqualScalar", scalar_kernel<ScalarOp::kNe>,
                                             "1 where data != scalar, else 0.").zero_gradient();
-[[maybe_unused]] OpRegistrar& gt = scalar_op("_greater_scalar", "_GreaterScalar", scalar_kernel<ScalarOp::kGt>,
+[[maybe_unused]] OpRegistrar gt = scalar_op("_greater_scalar", "_GreaterScalar", scalar_kernel<ScalarOp::kGt>,
                                             "1 where data > scalar, else 0.").zero_gradient();
-[[maybe_unused]] OpRegistrar& ge = scalar_op("_greater_equal_scalar", "_GreaterEqualScalar",
+[[maybe_unused]] OpRegistrar ge = scalar_op("_greater_equal_scalar", "_GreaterEqualScalar",
                                             scalar_kernel<ScalarOp::kGe>, "1 where data >= scalar, else 0.")
                                        .zero_gradient();
-[[maybe_unused]] OpRegistrar& lt = scalar_op("_lesser_scalar", "_LesserScalar", scalar_kernel<ScalarOp::kLt>,
+[[maybe_unused]] OpRegistrar lt = scalar_op("_lesser_scalar", "_LesserScalar", scalar_kernel<ScalarOp::kLt>,
                                             "1 where data < scalar, else 0.").zero_gradient();
-[[maybe_unused]] OpRegistrar& le = scalar_op("_lesser_equal_scalar", "_LesserEqualScalar",
+[[maybe_unused]] OpRegistrar le = scalar_op("_lesser_equal_scalar", "_LesserEqualScalar",
                                             scalar_kernel<ScalarOp::kLe>, "1 where data <= scalar, else 0.")
                                        .zero_gradient();
 

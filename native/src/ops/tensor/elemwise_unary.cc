@@ -84,8 +84,8 @@ void tanh_grad(GradBuilder& b) {  // 1 - y^2
 void identity_grad(GradBuilder& b) { b.set_input_grad(0, b.out_grad(0)); }
 
 template <class Table>
-OpRegistrar& unary(const char* name, KernelFn kernel, const char* doc) {
-  return (*new OpRegistrar(name))
+OpRegistrar unary(const char* name, KernelFn kernel, const char* doc) {
+  return OpRegistrar(name)
       .dtypes<Table>()
       .describe(doc)
       .inputs({"data"})
@@ -96,25 +96,25 @@ OpRegistrar& unary(const char* name, KernelFn kernel, const char* doc) {
       .kernel(DeviceType::kCPU, kernel);
 }
 
-[[maybe_unused]] OpRegistrar& r_negative = unary<SignedDTypes>("negative", negative_kernel, "-x.").gradient(negative_grad);
-[[maybe_unused]] OpRegistrar& r_exp = unary<FloatDTypes>("exp", exp_kernel, "e^x.").gradient(exp_grad, {}, {0});
-[[maybe_unused]] OpRegistrar& r_log = unary<FloatDTypes>("log", log_kernel, "Natural logarithm.").gradient(log_grad, {0});
-[[maybe_unused]] OpRegistrar& r_sqrt = unary<FloatDTypes>("sqrt", sqrt_kernel, "Square root.").gradient(sqrt_grad, {}, {0});
-[[maybe_unused]] OpRegistrar& r_square = unary<NumericDTypes>("square", square_kernel, "x^2.").gradient(square_grad, {0});
-[[maybe_unused]] OpRegistrar& r_relu =
+[[maybe_unused]] OpRegistrar r_negative = unary<SignedDTypes>("negative", negative_kernel, "-x.").gradient(negative_grad);
+[[maybe_unused]] OpRegistrar r_exp = unary<FloatDTypes>("exp", exp_kernel, "e^x.").gradient(exp_grad, {}, {0});
+[[maybe_unused]] OpRegistrar r_log = unary<FloatDTypes>("log", log_kernel, "Natural logarithm.").gradient(log_grad, {0});
+[[maybe_unused]] OpRegistrar r_sqrt = unary<FloatDTypes>("sqrt", sqrt_kernel, "Square root.").gradient(sqrt_grad, {}, {0});
+[[maybe_unused]] OpRegistrar r_square = unary<NumericDTypes>("square", square_kernel, "x^2.").gradient(square_grad, {0});
+[[maybe_unused]] OpRegistrar r_relu =
     unary<NumericDTypes>("relu", relu_kernel, "max(x, 0) (NaN stays NaN).").gradient(relu_grad, {}, {0});
-[[maybe_unused]] OpRegistrar& r_sigmoid =
+[[maybe_unused]] OpRegistrar r_sigmoid =
     unary<FloatDTypes>("sigmoid", sigmoid_kernel, "1 / (1 + e^-x).").gradient(sigmoid_grad, {}, {0});
-[[maybe_unused]] OpRegistrar& r_tanh = unary<FloatDTypes>("tanh", tanh_kernel, "Hyperbolic tangent.").gradient(tanh_grad, {}, {0});
-[[maybe_unused]] OpRegistrar& r_copy =
+[[maybe_unused]] OpRegistrar r_tanh = unary<FloatDTypes>("tanh", tanh_kernel, "Hyperbolic tangent.").gradient(tanh_grad, {}, {0});
+[[maybe_unused]] OpRegistrar r_copy =
     unary<AllDTypes>("_copy", copy_kernel, "A copy of the input.").alias("identity").gradient(identity_grad);
 
-[[maybe_unused]] OpRegistrar& r_block_grad =
+[[maybe_unused]] OpRegistrar r_block_grad =
     unary<AllDTypes>("BlockGrad", copy_kernel, "The input unchanged, with a zero gradient: gradients stop here.")
         .alias("stop_gradient")
         .zero_gradient();
 
-[[maybe_unused]] OpRegistrar& r_backward_relu = (*new OpRegistrar("_backward_relu"))
+[[maybe_unused]] OpRegistrar r_backward_relu = OpRegistrar("_backward_relu")
     .describe("The gradient of relu: ograd where the relu output is positive, else 0.")
     .dtypes<NumericDTypes>()
     .inputs({"ograd", "output"})
@@ -124,7 +124,7 @@ OpRegistrar& unary(const char* name, KernelFn kernel, const char* doc) {
     .kernel(DeviceType::kCPU, backward_relu_kernel)
     .gradient(backward_relu_grad, {1});
 
-[[maybe_unused]] OpRegistrar& r_zeros_like = (*new OpRegistrar("zeros_like"))
+[[maybe_unused]] OpRegistrar r_zeros_like = OpRegistrar("zeros_like")
     .describe("An array of zeros with the shape and dtype of the input.")
     .dtypes<AllDTypes>()
     .inputs({"data"})
@@ -134,7 +134,7 @@ OpRegistrar& unary(const char* name, KernelFn kernel, const char* doc) {
     .kernel(DeviceType::kCPU, fill_kernel<0>)
     .zero_gradient();
 
-[[maybe_unused]] OpRegistrar& r_ones_like = (*new OpRegistrar("ones_like"))
+[[maybe_unused]] OpRegistrar r_ones_like = OpRegistrar("ones_like")
     .describe("An array of ones with the shape and dtype of the input.")
     .dtypes<AllDTypes>()
     .inputs({"data"})

@@ -54,8 +54,8 @@ void init_kernel(const OpContext& ctx, std::span<const TensorView>, std::span<co
 }
 
 template <class P>
-OpRegistrar& init_op(const char* name, KernelFn kernel, const char* doc) {
-  OpRegistrar& r = (*new OpRegistrar(name)).describe(doc).dtypes<AllDTypes>();
+OpRegistrar init_op(const char* name, KernelFn kernel, const char* doc) {
+  OpRegistrar r = OpRegistrar(name).describe(doc).dtypes<AllDTypes>();
   return r.params<P>()
       .inputs({})
       .outputs({"output"})
@@ -65,9 +65,9 @@ OpRegistrar& init_op(const char* name, KernelFn kernel, const char* doc) {
       .zero_gradient();
 }
 
-[[maybe_unused]] OpRegistrar& r_zeros = init_op<InitParam>("_zeros", init_kernel<InitParam, 0>, "An array of zeros.");
-[[maybe_unused]] OpRegistrar& r_ones = init_op<InitParam>("_ones", init_kernel<InitParam, 1>, "An array of ones.");
-[[maybe_unused]] OpRegistrar& r_full =
+[[maybe_unused]] OpRegistrar r_zeros = init_op<InitParam>("_zeros", init_kernel<InitParam, 0>, "An array of zeros.");
+[[maybe_unused]] OpRegistrar r_ones = init_op<InitParam>("_ones", init_kernel<InitParam, 1>, "An array of ones.");
+[[maybe_unused]] OpRegistrar r_full =
     init_op<FullParam>("_full", init_kernel<FullParam, -1>, "An array with every element set to a value.");
 
 }  // namespace

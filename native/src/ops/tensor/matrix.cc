@@ -236,8 +236,8 @@ void sum_to_grad(GradBuilder& b) {
   b.set_input_grad(0, b.op("broadcast_to", {b.out_grad(0)}, shape_param(b.known_input_shape(0), s)));
 }
 
-OpRegistrar& shape_op(const char* name, InferShapeFn infer, KernelFn kernel, const char* doc) {
-  return (*new OpRegistrar(name))
+OpRegistrar shape_op(const char* name, InferShapeFn infer, KernelFn kernel, const char* doc) {
+  return OpRegistrar(name)
       .describe(doc)
       .dtypes<AllDTypes>()
       .inputs({"data"})
@@ -247,28 +247,28 @@ OpRegistrar& shape_op(const char* name, InferShapeFn infer, KernelFn kernel, con
       .kernel(DeviceType::kCPU, kernel);
 }
 
-[[maybe_unused]] OpRegistrar& r_reshape =
+[[maybe_unused]] OpRegistrar r_reshape =
     shape_op("Reshape", infer_reshape_op, copy_kernel, "The data in a new shape (MXNet's reshape special values).")
         .alias("reshape")
         .params<ReshapeParam>()
         .inplace({{0, 0}})
         .gradient(reshape_back_grad);
-[[maybe_unused]] OpRegistrar& r_flatten =
+[[maybe_unused]] OpRegistrar r_flatten =
     shape_op("Flatten", infer_flatten, copy_kernel, "Collapses all but the first dim: (d0, d1 * d2 * ...).")
         .alias("flatten")
         .inplace({{0, 0}})
         .gradient(reshape_back_grad);
-[[maybe_unused]] OpRegistrar& r_expand_dims =
+[[maybe_unused]] OpRegistrar r_expand_dims =
     shape_op("expand_dims", infer_expand_dims, copy_kernel, "Inserts a size-1 axis.")
         .params<ExpandDimsParam>()
         .inplace({{0, 0}})
         .gradient(reshape_back_grad);
-[[maybe_unused]] OpRegistrar& r_transpose =
+[[maybe_unused]] OpRegistrar r_transpose =
     shape_op("transpose", infer_transpose, transpose_kernel, "Permutes the axes (reverses them by default).")
         .params<TransposeParam>()
         .gradient(transpose_grad);
 
-[[maybe_unused]] OpRegistrar& r_reshape_like = (*new OpRegistrar("reshape_like"))
+[[maybe_unused]] OpRegistrar r_reshape_like = OpRegistrar("reshape_like")
     .describe("lhs's data in rhs's shape (the sizes must match).")
     .dtypes<AllDTypes>()
     .inputs({"lhs", "rhs"})
@@ -279,7 +279,7 @@ OpRegistrar& shape_op(const char* name, InferShapeFn infer, KernelFn kernel, con
     .kernel(DeviceType::kCPU, copy_kernel)
     .gradient(reshape_back_grad);
 
-[[maybe_unused]] OpRegistrar& r_broadcast_to = (*new OpRegistrar("broadcast_to"))
+[[maybe_unused]] OpRegistrar r_broadcast_to = OpRegistrar("broadcast_to")
     .describe("The data broadcast (NumPy rules) to a shape; 0 keeps the input's dim.")
     .params<BroadcastToParam>()
     .dtypes<AllDTypes>()
@@ -290,7 +290,7 @@ OpRegistrar& shape_op(const char* name, InferShapeFn infer, KernelFn kernel, con
     .kernel(DeviceType::kCPU, broadcast_kernel)
     .gradient(broadcast_grad);
 
-[[maybe_unused]] OpRegistrar& r_broadcast_like = (*new OpRegistrar("broadcast_like"))
+[[maybe_unused]] OpRegistrar r_broadcast_like = OpRegistrar("broadcast_like")
     .describe("lhs broadcast (NumPy rules) to rhs's shape.")
     .dtypes<AllDTypes>()
     .inputs({"lhs", "rhs"})
@@ -300,7 +300,7 @@ OpRegistrar& shape_op(const char* name, InferShapeFn infer, KernelFn kernel, con
     .kernel(DeviceType::kCPU, broadcast_kernel)
     .gradient(broadcast_grad);
 
-[[maybe_unused]] OpRegistrar& r_sum_to = (*new OpRegistrar("_sum_to"))
+[[maybe_unused]] OpRegistrar r_sum_to = OpRegistrar("_sum_to")
     .describe("The data summed down to a shape that broadcasts to it (the gradient of broadcasting).")
     .params<SumToParam>()
     .dtypes<NumericDTypes>()

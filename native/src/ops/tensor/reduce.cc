@@ -182,8 +182,8 @@ void broadcast_reduce_grad(GradBuilder& b) {
 }
 
 template <bool Mean>
-OpRegistrar& reduction(const char* name, const char* doc) {
-  return (*new OpRegistrar(name))
+OpRegistrar reduction(const char* name, const char* doc) {
+  return OpRegistrar(name)
       .describe(doc)
       .params<ReduceParam>()
       .dtypes<NumericDTypes>()
@@ -195,10 +195,10 @@ OpRegistrar& reduction(const char* name, const char* doc) {
       .gradient(reduce_grad<Mean>);
 }
 
-[[maybe_unused]] OpRegistrar& r_sum = reduction<false>("sum", "Sum over the given axes (all by default).").alias("sum_axis");
-[[maybe_unused]] OpRegistrar& r_mean = reduction<true>("mean", "Mean over the given axes (all by default).");
+[[maybe_unused]] OpRegistrar r_sum = reduction<false>("sum", "Sum over the given axes (all by default).").alias("sum_axis");
+[[maybe_unused]] OpRegistrar r_mean = reduction<true>("mean", "Mean over the given axes (all by default).");
 
-[[maybe_unused]] OpRegistrar& r_broadcast_reduce = (*new OpRegistrar("_broadcast_reduce"))
+[[maybe_unused]] OpRegistrar r_broadcast_reduce = OpRegistrar("_broadcast_reduce")
     .describe("Broadcasts a reduction's output gradient back to the reduced input's shape.")
     .params<BroadcastReduceParam>()
     .dtypes<NumericDTypes>()
