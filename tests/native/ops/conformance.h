@@ -40,6 +40,23 @@ struct Case {
   std::vector<double> avoid_points;
   double avoid = 0;
   std::string label;  // distinguishes several cases of one op
+  // Output dtypes where they are not the inputs' (argmax: float32; cast: its parameter): one per visible
+  // output, -1 for "the inputs' dtype".
+  std::vector<int> out_dtypes;
+  // Inputs that hold whole numbers (indices, conditions): drawn as integers in their domain in every dtype
+  // and held fixed by the gradient checks.
+  std::vector<int> fixed_inputs;
+  // Shapes the random inputs into what the op needs (a symmetric positive definite matrix); it must stay
+  // meaningful under small perturbations, which the gradient checks apply after it.
+  std::function<void(std::vector<Ref>&)> prepare;
+  bool fixed(size_t input) const {
+    for (int f : fixed_inputs)
+      if (static_cast<size_t>(f) == input) return true;
+    return false;
+  }
+  DType out_dtype(size_t output, DType in) const {
+    return output < out_dtypes.size() && out_dtypes[output] >= 0 ? static_cast<DType>(out_dtypes[output]) : in;
+  }
 };
 
 // Registry of cases, filled by static initializers in the *_conformance.cc files.
