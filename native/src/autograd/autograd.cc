@@ -22,6 +22,7 @@ struct AGInfo {
   // Variables and constants.
   bool is_variable = false;
   Shape shape;
+  DType dtype = DType::kFloat32;
   NDArray grad;  // attached gradient buffer (none for constants)
   GradReq req = GradReq::kNull;
 };
@@ -33,6 +34,7 @@ NodePtr make_leaf(const NDArray& x, std::string name) {
   auto info = std::make_shared<AGInfo>();
   info->is_variable = true;
   info->shape = x.shape();
+  info->dtype = x.dtype();
   info->device = x.device();
   n->info = info;
   return n;
@@ -164,7 +166,7 @@ std::vector<NDArray> run_gradient(std::span<const NDArray> heads, std::span<cons
   gopt.dtype_of = [](const NodeEntry& e) {
     if (!e.node || !e.node->info) return -1;
     const AGInfo& info = info_of(*e.node);
-    if (info.is_variable) return -1;
+    if (info.is_variable) return static_cast<int>(info.dtype);
     return e.index < info.out_dtypes.size() ? static_cast<int>(info.out_dtypes[e.index]) : -1;
   };
   gopt.device_of = [](const NodeEntry& e) {

@@ -93,6 +93,9 @@ class SymbolicGradBuilder final : public GradBuilder {
   Shape input_shape(int i) const override {
     return options_.shape_of ? options_.shape_of(fwd_->inputs[static_cast<size_t>(i)]) : Shape::unknown();
   }
+  int input_dtype(int i) const override {
+    return options_.dtype_of ? options_.dtype_of(fwd_->inputs[static_cast<size_t>(i)]) : -1;
+  }
 
   std::vector<GradValue> apply(std::string_view op, const std::vector<GradValue>& inputs,
                                const std::vector<ParamKV>& params) override {

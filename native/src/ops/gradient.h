@@ -37,6 +37,8 @@ class GradBuilder {
   virtual GradValue out_grad(int i) = 0;
   // The forward input's shape where known (Shape::unknown() otherwise).
   virtual Shape input_shape(int i) const = 0;
+  // The forward input's dtype where known (-1 otherwise).
+  virtual int input_dtype(int i) const = 0;
   // Applies a registered op (MXNet string parameters); its visible outputs.
   virtual std::vector<GradValue> apply(std::string_view op, const std::vector<GradValue>& inputs,
                                        const std::vector<ParamKV>& params = {}) = 0;
@@ -49,6 +51,8 @@ class GradBuilder {
   // shape): a clear error when it is not known. Using it instead of input(i) keeps the input's data from being
   // saved for backward.
   Shape known_input_shape(int i) const;
+  // The forward input's dtype, which the gradient needs (Cast back): a clear error when it is not known.
+  DType known_input_dtype(int i) const;
 
   // Shorthand for single-output ops.
   GradValue op(std::string_view name, const std::vector<GradValue>& inputs, const std::vector<ParamKV>& params = {}) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -34,10 +35,18 @@ inline T store(V v) noexcept {
   else return static_cast<T>(v);
 }
 
-// A scalar parameter in the array's dtype (legacy: the scalar takes the array's dtype).
+// A scalar parameter in the array's dtype (legacy: the scalar takes the array's dtype), converted as
+// Note [Conversion semantics] says: truncated, saturating at T's limits, NaN as 0 for integers.
 template <class T>
 inline compute_t<T> scalar_as(double v) noexcept {
-  return static_cast<compute_t<T>>(load(store<T>(v)));
+  if constexpr (std::is_integral_v<T>) {
+    if (v != v) return 0;
+    if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
+    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    return static_cast<T>(v);
+  } else {
+    return static_cast<compute_t<T>>(load(store<T>(v)));
+  }
 }
 
 // --- inference building blocks -----------------------------------------------------------------------------

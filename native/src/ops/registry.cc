@@ -108,4 +108,12 @@ Shape GradBuilder::known_input_shape(int i) const {
   return s;
 }
 
+DType GradBuilder::known_input_dtype(int i) const {
+  const int t = input_dtype(i);
+  const OpDef& op = *attrs().op;
+  SN_CHECK_WITH_CODE_(kType, t >= 0, op.name, ": its gradient needs the dtype of input ", i, " (", op.input_name(i),
+                      "), which is not known; infer dtypes before building gradients");
+  return static_cast<DType>(t);
+}
+
 }  // namespace sn

@@ -1,55 +1,16 @@
-// Binary arithmetic: the strict same-shape elemwise_* forms MXNet JSON uses,
-// and the NumPy-broadcasting broadcast_* forms.
+// Binary arithmetic, comparisons and logic: the strict same-shape forms MXNet
+// JSON uses (elemwise_*, _maximum, _equal...), the NumPy-broadcasting
+// broadcast_* forms, and add_n.
 #include <limits>
 
 #include "ops/gradient.h"
 #include "ops/op_utils.h"
+#include "ops/tensor/binary_math.h"
 
 namespace sn {
 namespace {
 
-struct Add {
-  template <class X> X operator()(X a, X b) const { return a + b; }
-};
-struct Sub {
-  template <class X> X operator()(X a, X b) const { return a - b; }
-};
-struct Mul {
-  template <class X> X operator()(X a, X b) const { return a * b; }
-};
-// Integer division truncates; by zero it gives 0 and INT_MIN / -1 wraps, instead of trapping.
-struct Div {
-  template <class X>
-  X operator()(X a, X b) const {
-    if constexpr (std::is_integral_v<X>) {
-      if (b == 0) return 0;
-      if constexpr (std::is_signed_v<X>) {
-        if (b == -1) return static_cast<X>(0 - static_cast<std::make_unsigned_t<X>>(a));
-      }
-    }
-    return a / b;
-  }
-};
-
-// Comparisons give 1 or 0 in the inputs' dtype (legacy MXNet).
-struct Eq {
-  template <class X> X operator()(X a, X b) const { return a == b ? X(1) : X(0); }
-};
-struct Ne {
-  template <class X> X operator()(X a, X b) const { return a != b ? X(1) : X(0); }
-};
-struct Gt {
-  template <class X> X operator()(X a, X b) const { return a > b ? X(1) : X(0); }
-};
-struct Ge {
-  template <class X> X operator()(X a, X b) const { return a >= b ? X(1) : X(0); }
-};
-struct Lt {
-  template <class X> X operator()(X a, X b) const { return a < b ? X(1) : X(0); }
-};
-struct Le {
-  template <class X> X operator()(X a, X b) const { return a <= b ? X(1) : X(0); }
-};
+using namespace binary_math;
 
 template <class F>
 void binary_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
@@ -99,6 +60,51 @@ void div_grad(GradBuilder& b) {
   b.set_input_grad(0, fit(b, b.op(div, {b.out_grad(0), b.input(1)}), 0, B));
   GradValue q = b.op(div, {b.output(0), b.input(1)});
   b.set_input_grad(1, fit(b, b.op("negative", {b.op(mul, {b.out_grad(0), q})}), 1, B));
+}
+
+template <bool B>
+const char* form(const char* elemwise, const char* broadcast) {
+  return B ? broadcast : elemwise;
+}
+// d(a mod b)/da = 1; d/db = -floor(a / b)
+template <bool B>
+void mod_grad(GradBuilder& b) {
+  b.set_input_grad(0, fit(b, b.out_grad(0), 0, B));
+  GradValue q = b.op("floor", {b.op(form<B>("elemwise_div", "broadcast_div"), {b.input(0), b.input(1)})});
+  GradValue g = b.op(form<B>("elemwise_mul", "broadcast_mul"), {b.out_grad(0), q});
+  b.set_input_grad(1, fit(b, b.op("negative", {g}), 1, B));
+}
+// d(a^b)/da = b a^(b-1); d/db = a^b log a
+template <bool B>
+void power_grad(GradBuilder& b) {
+  const char* mul = form<B>("elemwise_mul", "broadcast_mul");
+  GradValue bm1 = b.op("_minus_scalar", {b.input(1)}, {{"scalar", "1"}});
+  GradValue da = b.op(mul, {b.input(1), b.op(form<B>("_power", "broadcast_power"), {b.input(0), bm1})});
+  b.set_input_grad(0, fit(b, b.op(mul, {b.out_grad(0), da}), 0, B));
+  GradValue db = b.op(mul, {b.output(0), b.op("log", {b.input(0)})});
+  b.set_input_grad(1, fit(b, b.op(mul, {b.out_grad(0), db}), 1, B));
+}
+// The head gradient goes to the side that won (ties: to the left, as MXNet).
+template <bool B, bool IsMax>
+void extremum_grad(GradBuilder& b) {
+  const char* mul = form<B>("elemwise_mul", "broadcast_mul");
+  const char* left = IsMax ? form<B>("_greater_equal", "broadcast_greater_equal")
+                           : form<B>("_lesser_equal", "broadcast_lesser_equal");
+  const char* right = IsMax ? form<B>("_lesser", "broadcast_lesser") : form<B>("_greater", "broadcast_greater");
+  GradValue ml = b.op(left, {b.input(0), b.input(1)});
+  GradValue mr = b.op(right, {b.input(0), b.input(1)});
+  b.set_input_grad(0, fit(b, b.op(mul, {b.out_grad(0), ml}), 0, B));
+  b.set_input_grad(1, fit(b, b.op(mul, {b.out_grad(0), mr}), 1, B));
+}
+// d hypot(a, b)/da = a / hypot
+template <bool B>
+void hypot_grad(GradBuilder& b) {
+  const char* mul = form<B>("elemwise_mul", "broadcast_mul");
+  const char* div = form<B>("elemwise_div", "broadcast_div");
+  for (int i = 0; i < 2; ++i) {
+    GradValue d = b.op(div, {b.input(i), b.output(0)});
+    b.set_input_grad(i, fit(b, b.op(mul, {b.out_grad(0), d}), i, B));
+  }
 }
 
 OpRegistrar binary(const char* name, KernelFn kernel, InferShapeFn infer, const char* doc) {
@@ -169,6 +175,94 @@ OpRegistrar binary(const char* name, KernelFn kernel, InferShapeFn infer, const 
     binary("broadcast_lesser_equal", binary_kernel<Le>, infer_broadcast_shape,
            "1 where lhs <= rhs, else 0 (broadcasting).")
         .zero_gradient();
+
+
+// Modulo, power, extrema, hypot: same-shape and broadcasting forms.
+#define SN_BINARY_PAIR(NAME, FN, GRAD, READS_IN, READS_OUT, DOC)                                                 \
+  [[maybe_unused]] OpRegistrar r_elemwise_##NAME =                                                              \
+      binary("_" #NAME, binary_kernel<FN>, infer_same_shape, DOC " for arrays of the same shape.")            \
+          .gradient(GRAD<false>, READS_IN, READS_OUT);                                                          \
+  [[maybe_unused]] OpRegistrar r_broadcast_##NAME =                                                             \
+      binary("broadcast_" #NAME, binary_kernel<FN>, infer_broadcast_shape, DOC " with NumPy broadcasting.")  \
+          .gradient(GRAD<true>, READS_IN, READS_OUT)
+
+template <bool B> void maximum_grad(GradBuilder& b) { extremum_grad<B, true>(b); }
+template <bool B> void minimum_grad(GradBuilder& b) { extremum_grad<B, false>(b); }
+const std::vector<int> kBoth{0, 1}, kNone{}, kOut{0};
+
+SN_BINARY_PAIR(mod, Mod, mod_grad, kBoth, kNone, "lhs mod rhs (the result takes rhs's sign; by zero gives 0),");
+SN_BINARY_PAIR(power, Pow, power_grad, kBoth, kOut, "lhs ^ rhs");
+SN_BINARY_PAIR(maximum, Max, maximum_grad, kBoth, kNone, "max(lhs, rhs) (NaN propagates)");
+SN_BINARY_PAIR(minimum, Min, minimum_grad, kBoth, kNone, "min(lhs, rhs) (NaN propagates)");
+SN_BINARY_PAIR(hypot, Hypot, hypot_grad, kBoth, kOut, "sqrt(lhs^2 + rhs^2)");
+
+// Same-shape comparisons and logic (what Symbol == Symbol writes in MXNet JSON) and the broadcasting logic.
+#define SN_ZERO_GRAD_BINARY(VAR, NAME, FN, INFER, DOC) \
+  [[maybe_unused]] OpRegistrar VAR = binary(NAME, binary_kernel<FN>, INFER, DOC).zero_gradient()
+SN_ZERO_GRAD_BINARY(r_equal, "_equal", Eq, infer_same_shape, "1 where lhs == rhs, else 0 (same shapes).");
+SN_ZERO_GRAD_BINARY(r_not_equal, "_not_equal", Ne, infer_same_shape, "1 where lhs != rhs, else 0 (same shapes).");
+SN_ZERO_GRAD_BINARY(r_greater, "_greater", Gt, infer_same_shape, "1 where lhs > rhs, else 0 (same shapes).");
+SN_ZERO_GRAD_BINARY(r_greater_equal, "_greater_equal", Ge, infer_same_shape,
+                    "1 where lhs >= rhs, else 0 (same shapes).");
+SN_ZERO_GRAD_BINARY(r_lesser, "_lesser", Lt, infer_same_shape, "1 where lhs < rhs, else 0 (same shapes).");
+SN_ZERO_GRAD_BINARY(r_lesser_equal, "_lesser_equal", Le, infer_same_shape,
+                    "1 where lhs <= rhs, else 0 (same shapes).");
+SN_ZERO_GRAD_BINARY(r_logical_and, "_logical_and", And, infer_same_shape,
+                    "1 where lhs and rhs are both non-zero, else 0 (same shapes).");
+SN_ZERO_GRAD_BINARY(r_logical_or, "_logical_or", Or, infer_same_shape,
+                    "1 where lhs or rhs is non-zero, else 0 (same shapes).");
+SN_ZERO_GRAD_BINARY(r_logical_xor, "_logical_xor", Xor, infer_same_shape,
+                    "1 where exactly one of lhs and rhs is non-zero, else 0 (same shapes).");
+SN_ZERO_GRAD_BINARY(r_broadcast_logical_and, "broadcast_logical_and", And, infer_broadcast_shape,
+                    "1 where lhs and rhs are both non-zero, else 0 (broadcasting).");
+SN_ZERO_GRAD_BINARY(r_broadcast_logical_or, "broadcast_logical_or", Or, infer_broadcast_shape,
+                    "1 where lhs or rhs is non-zero, else 0 (broadcasting).");
+SN_ZERO_GRAD_BINARY(r_broadcast_logical_xor, "broadcast_logical_xor", Xor, infer_broadcast_shape,
+                    "1 where exactly one of lhs and rhs is non-zero, else 0 (broadcasting).");
+
+// add_n: the sum of any number of same-shape arrays.
+struct AddNParam {
+  int num_args = 1;
+  static void describe(ParamBuilder<AddNParam>& b) {
+    b.field("num_args", &AddNParam::num_args, "Number of inputs.").set_lower_bound(1);
+  }
+};
+int add_n_inputs(const OpAttrs& attrs) { return attrs.get<AddNParam>().num_args; }
+void add_n_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
+  dispatch_dtype<NumericDTypes>(out[0].dtype, ctx.attrs.op->name, [&]<class T>() {
+    T* y = out[0].ptr<T>();
+    parallel_for(out[0].size(), ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
+      // Blocks keep the running sums in cache across inputs; y may alias an input (read before written).
+      constexpr int64_t kBlock = 1024;
+      compute_t<T> acc[kBlock];
+      for (int64_t b0 = lo; b0 < hi; b0 += kBlock) {
+        const int64_t n = std::min(kBlock, hi - b0);
+        const T* x0 = in[0].ptr<T>() + b0;
+        for (int64_t i = 0; i < n; ++i) acc[i] = load(x0[i]);
+        for (size_t k = 1; k < in.size(); ++k) {
+          const T* xk = in[k].ptr<T>() + b0;
+          for (int64_t i = 0; i < n; ++i) acc[i] += load(xk[i]);
+        }
+        for (int64_t i = 0; i < n; ++i) y[b0 + i] = store<T>(acc[i]);
+      }
+    });
+  });
+}
+void add_n_grad(GradBuilder& b) {
+  for (int i = 0; i < b.num_inputs(); ++i) b.set_input_grad(i, b.out_grad(0));
+}
+[[maybe_unused]] OpRegistrar r_add_n = OpRegistrar("add_n")
+    .alias("ElementWiseSum")
+    .describe("The sum of num_args arrays of the same shape and dtype.")
+    .params<AddNParam>()
+    .dtypes<NumericDTypes>()
+    .variadic_inputs("num_args", add_n_inputs)
+    .outputs({"output"})
+    .inplace({{0, 0}})
+    .infer_shape(infer_same_shape)
+    .infer_type(infer_numeric_type)
+    .kernel(DeviceType::kCPU, add_n_kernel)
+    .gradient(add_n_grad);
 
 }  // namespace
 }  // namespace sn

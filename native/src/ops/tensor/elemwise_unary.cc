@@ -1,8 +1,11 @@
-// Elementwise unary math, identity copies and the *_like fills.
+// Elementwise unary math, rounding, clip, Cast, identity copies and the *_like fills.
 #include <cmath>
+#include <numbers>
 
+#include "ndarray/kernels.h"
 #include "ops/gradient.h"
 #include "ops/op_utils.h"
+#include "ops/tensor/special_math.h"
 
 namespace sn {
 namespace {
@@ -34,6 +37,137 @@ SN_UNARY_KERNEL(sqrt_kernel, FloatDTypes, std::sqrt(x))
 SN_UNARY_KERNEL(sigmoid_kernel, FloatDTypes, decltype(x)(1) / (decltype(x)(1) + std::exp(-x)))
 SN_UNARY_KERNEL(tanh_kernel, FloatDTypes, std::tanh(x))
 
+// Sign-aware ops on every numeric dtype (unsigned: abs is the identity); NaN stays NaN.
+template <class X>
+X abs_of(X x) {
+  if constexpr (std::is_unsigned_v<X>) return x;
+  else return x < X(0) ? X(-x) : x;  // -0 and NaN pass through unchanged in value
+}
+template <class X>
+X sign_of(X x) {
+  if (x != x) return x;
+  return x > X(0) ? X(1) : (x < X(0) ? X(-1) : X(0));
+}
+SN_UNARY_KERNEL(abs_kernel, NumericDTypes, abs_of(x))
+SN_UNARY_KERNEL(sign_kernel, NumericDTypes, sign_of(x))
+SN_UNARY_KERNEL(logical_not_kernel, NumericDTypes, x == decltype(x)(0) ? decltype(x)(1) : decltype(x)(0))
+
+// Rounding: the identity on integers.
+#define SN_ROUNDING_KERNEL(NAME, FN)                                                                              \
+  SN_UNARY_KERNEL(NAME, NumericDTypes, [](auto v) {                                                             \
+    if constexpr (std::is_integral_v<decltype(v)>) return v;                                                    \
+    else return FN(v);                                                                                          \
+  }(x))
+SN_ROUNDING_KERNEL(round_kernel, std::round)  // halves away from zero (MXNet)
+SN_ROUNDING_KERNEL(rint_kernel, std::nearbyint)  // halves to even
+SN_ROUNDING_KERNEL(floor_kernel, std::floor)
+SN_ROUNDING_KERNEL(ceil_kernel, std::ceil)
+SN_ROUNDING_KERNEL(trunc_kernel, std::trunc)
+
+// Float math (16-bit floats computed in float32).
+using F = double;
+SN_UNARY_KERNEL(reciprocal_kernel, FloatDTypes, decltype(x)(1) / x)
+SN_UNARY_KERNEL(rsqrt_kernel, FloatDTypes, decltype(x)(1) / std::sqrt(x))
+SN_UNARY_KERNEL(cbrt_kernel, FloatDTypes, std::cbrt(x))
+SN_UNARY_KERNEL(rcbrt_kernel, FloatDTypes, decltype(x)(1) / std::cbrt(x))
+SN_UNARY_KERNEL(expm1_kernel, FloatDTypes, std::expm1(x))
+SN_UNARY_KERNEL(log1p_kernel, FloatDTypes, std::log1p(x))
+SN_UNARY_KERNEL(log2_kernel, FloatDTypes, std::log2(x))
+SN_UNARY_KERNEL(log10_kernel, FloatDTypes, std::log10(x))
+SN_UNARY_KERNEL(sin_kernel, FloatDTypes, std::sin(x))
+SN_UNARY_KERNEL(cos_kernel, FloatDTypes, std::cos(x))
+SN_UNARY_KERNEL(tan_kernel, FloatDTypes, std::tan(x))
+SN_UNARY_KERNEL(arcsin_kernel, FloatDTypes, std::asin(x))
+SN_UNARY_KERNEL(arccos_kernel, FloatDTypes, std::acos(x))
+SN_UNARY_KERNEL(arctan_kernel, FloatDTypes, std::atan(x))
+SN_UNARY_KERNEL(sinh_kernel, FloatDTypes, std::sinh(x))
+SN_UNARY_KERNEL(cosh_kernel, FloatDTypes, std::cosh(x))
+SN_UNARY_KERNEL(arcsinh_kernel, FloatDTypes, std::asinh(x))
+SN_UNARY_KERNEL(arccosh_kernel, FloatDTypes, std::acosh(x))
+SN_UNARY_KERNEL(arctanh_kernel, FloatDTypes, std::atanh(x))
+SN_UNARY_KERNEL(degrees_kernel, FloatDTypes, x * decltype(x)(180 / std::numbers::pi))
+SN_UNARY_KERNEL(radians_kernel, FloatDTypes, x * decltype(x)(std::numbers::pi / 180))
+SN_UNARY_KERNEL(softsign_kernel, FloatDTypes, x / (decltype(x)(1) + std::abs(x)))
+// log(1 + e^x) without overflow: x itself once e^x dwarfs 1.
+SN_UNARY_KERNEL(softrelu_kernel, FloatDTypes, x > decltype(x)(20) ? x : std::log1p(std::exp(x)))
+SN_UNARY_KERNEL(erf_kernel, FloatDTypes, std::erf(x))
+SN_UNARY_KERNEL(erfinv_kernel, FloatDTypes, static_cast<decltype(x)>(special::erfinv(static_cast<F>(x))))
+SN_UNARY_KERNEL(gamma_kernel, FloatDTypes, std::tgamma(x))
+SN_UNARY_KERNEL(gammaln_kernel, FloatDTypes, [](auto v) {
+  int sign = 0;  // lgamma_r: glibc's lgamma writes a global
+  return static_cast<decltype(v)>(lgamma_r(static_cast<F>(v), &sign));
+}(x))
+
+struct PolygammaParam {
+  int n = 0;
+  static void describe(ParamBuilder<PolygammaParam>& b) {
+    b.field("n", &PolygammaParam::n, "Order of the derivative of digamma (0: digamma).").set_default(0).set_range(0, 20);
+  }
+};
+void polygamma_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
+  const int n = ctx.params<PolygammaParam>().n;
+  unary_kernel_impl<FloatDTypes>(ctx, in, out, [n](auto x) -> decltype(x) {
+    return static_cast<decltype(x)>(special::polygamma(n, static_cast<F>(x)));
+  });
+}
+
+struct ClipParam {
+  double a_min = 0, a_max = 0;
+  static void describe(ParamBuilder<ClipParam>& b) {
+    b.field("a_min", &ClipParam::a_min, "Minimum value.");
+    b.field("a_max", &ClipParam::a_max, "Maximum value.");
+  }
+};
+bool infer_clip_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  const auto& p = attrs.get<ClipParam>();
+  SN_CHECK(p.a_min <= p.a_max, attrs.op->name, ": a_min must not exceed a_max, got a_min=", p.a_min,
+           " and a_max=", p.a_max);
+  return infer_same_type(attrs, in, out);
+}
+// NaN stays NaN (neither comparison holds).
+void clip_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
+  const auto& p = ctx.params<ClipParam>();
+  dispatch_dtype<NumericDTypes>(out[0].dtype, ctx.attrs.op->name, [&]<class T>() {
+    const auto lo = scalar_as<T>(p.a_min), hi = scalar_as<T>(p.a_max);
+    const T* x = in[0].ptr<T>();
+    T* y = out[0].ptr<T>();
+    parallel_for(out[0].size(), ctx.run.num_threads, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const auto v = load(x[i]);
+        y[i] = store<T>(v < lo ? lo : (v > hi ? hi : v));
+      }
+    });
+  });
+}
+// ograd where a_min <= data <= a_max, else 0.
+void backward_clip_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
+  const auto& p = ctx.params<ClipParam>();
+  dispatch_dtype<NumericDTypes>(out[0].dtype, ctx.attrs.op->name, [&]<class T>() {
+    const auto lo = scalar_as<T>(p.a_min), hi = scalar_as<T>(p.a_max);
+    const T* g = in[0].ptr<T>();
+    const T* x = in[1].ptr<T>();
+    T* y = out[0].ptr<T>();
+    parallel_for(out[0].size(), ctx.run.num_threads, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const auto v = load(x[i]);
+        y[i] = v < lo || v > hi ? store<T>(0) : g[i];
+      }
+    });
+  });
+}
+
+struct CastParam {
+  DType dtype = DType::kFloat32;
+  static void describe(ParamBuilder<CastParam>& b) { b.field("dtype", &CastParam::dtype, "Output dtype."); }
+};
+bool infer_cast_type(const OpAttrs& attrs, std::vector<int>&, std::vector<int>& out) {
+  out[0] = static_cast<int>(attrs.get<CastParam>().dtype);
+  return true;
+}
+// Note [Conversion semantics]: float to int saturates, NaN gives 0.
+void cast_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
+  convert(in[0].data, in[0].dtype, out[0].data, out[0].dtype, out[0].size(), ctx.run.num_threads);
+}
 
 template <int Value>
 void fill_kernel(const OpContext& ctx, std::span<const TensorView>, std::span<const TensorView> out) {
@@ -83,6 +217,104 @@ void tanh_grad(GradBuilder& b) {  // 1 - y^2
 }
 void identity_grad(GradBuilder& b) { b.set_input_grad(0, b.out_grad(0)); }
 
+// Shorthands for gradient graphs.
+std::string num(double v) { return detail::print_float(v); }
+GradValue mul(GradBuilder& b, GradValue x, GradValue y) { return b.op("elemwise_mul", {x, y}); }
+GradValue div(GradBuilder& b, GradValue x, GradValue y) { return b.op("elemwise_div", {x, y}); }
+GradValue scalar_op(GradBuilder& b, const char* op, GradValue x, double s) {
+  const std::string text = num(s);
+  return b.op(op, {x}, {{"scalar", text}});
+}
+GradValue mul_s(GradBuilder& b, GradValue x, double s) { return scalar_op(b, "_mul_scalar", x, s); }
+GradValue plus_s(GradBuilder& b, GradValue x, double s) { return scalar_op(b, "_plus_scalar", x, s); }
+GradValue un(GradBuilder& b, const char* op, GradValue x) { return b.op(op, {x}); }
+
+void abs_grad(GradBuilder& b) { b.set_input_grad(0, mul(b, b.out_grad(0), un(b, "sign", b.input(0)))); }
+void reciprocal_grad(GradBuilder& b) {  // -1/x^2 = -y^2
+  b.set_input_grad(0, un(b, "negative", mul(b, b.out_grad(0), un(b, "square", b.output(0)))));
+}
+void rsqrt_grad(GradBuilder& b) {  // -x^(-3/2) / 2 = -y^3 / 2
+  GradValue y = b.output(0);
+  b.set_input_grad(0, mul(b, b.out_grad(0), mul_s(b, mul(b, y, un(b, "square", y)), -0.5)));
+}
+void cbrt_grad(GradBuilder& b) {  // 1 / (3 y^2)
+  b.set_input_grad(0, div(b, b.out_grad(0), mul_s(b, un(b, "square", b.output(0)), 3)));
+}
+void rcbrt_grad(GradBuilder& b) {  // -x^(-4/3) / 3 = -y^4 / 3
+  GradValue y2 = un(b, "square", b.output(0));
+  b.set_input_grad(0, mul(b, b.out_grad(0), mul_s(b, un(b, "square", y2), -1.0 / 3)));
+}
+void expm1_grad(GradBuilder& b) { b.set_input_grad(0, mul(b, b.out_grad(0), plus_s(b, b.output(0), 1))); }
+void log1p_grad(GradBuilder& b) { b.set_input_grad(0, div(b, b.out_grad(0), plus_s(b, b.input(0), 1))); }
+template <int Base>
+void log_base_grad(GradBuilder& b) {
+  b.set_input_grad(0, div(b, b.out_grad(0), mul_s(b, b.input(0), std::log(static_cast<double>(Base)))));
+}
+void sin_grad(GradBuilder& b) { b.set_input_grad(0, mul(b, b.out_grad(0), un(b, "cos", b.input(0)))); }
+void cos_grad(GradBuilder& b) {
+  b.set_input_grad(0, un(b, "negative", mul(b, b.out_grad(0), un(b, "sin", b.input(0)))));
+}
+void tan_grad(GradBuilder& b) {  // 1 + y^2
+  b.set_input_grad(0, mul(b, b.out_grad(0), plus_s(b, un(b, "square", b.output(0)), 1)));
+}
+GradValue sqrt_one_minus_x2(GradBuilder& b) {
+  return un(b, "sqrt", scalar_op(b, "_rminus_scalar", un(b, "square", b.input(0)), 1));
+}
+void arcsin_grad(GradBuilder& b) { b.set_input_grad(0, div(b, b.out_grad(0), sqrt_one_minus_x2(b))); }
+void arccos_grad(GradBuilder& b) {
+  b.set_input_grad(0, un(b, "negative", div(b, b.out_grad(0), sqrt_one_minus_x2(b))));
+}
+void arctan_grad(GradBuilder& b) {
+  b.set_input_grad(0, div(b, b.out_grad(0), plus_s(b, un(b, "square", b.input(0)), 1)));
+}
+void sinh_grad(GradBuilder& b) { b.set_input_grad(0, mul(b, b.out_grad(0), un(b, "cosh", b.input(0)))); }
+void cosh_grad(GradBuilder& b) { b.set_input_grad(0, mul(b, b.out_grad(0), un(b, "sinh", b.input(0)))); }
+void arcsinh_grad(GradBuilder& b) {
+  b.set_input_grad(0, div(b, b.out_grad(0), un(b, "sqrt", plus_s(b, un(b, "square", b.input(0)), 1))));
+}
+void arccosh_grad(GradBuilder& b) {
+  b.set_input_grad(0, div(b, b.out_grad(0), un(b, "sqrt", plus_s(b, un(b, "square", b.input(0)), -1))));
+}
+void arctanh_grad(GradBuilder& b) {
+  b.set_input_grad(0, div(b, b.out_grad(0), scalar_op(b, "_rminus_scalar", un(b, "square", b.input(0)), 1)));
+}
+void degrees_grad(GradBuilder& b) { b.set_input_grad(0, mul_s(b, b.out_grad(0), 180 / std::numbers::pi)); }
+void radians_grad(GradBuilder& b) { b.set_input_grad(0, mul_s(b, b.out_grad(0), std::numbers::pi / 180)); }
+void softsign_grad(GradBuilder& b) {  // 1 / (1 + |x|)^2
+  GradValue d = un(b, "square", plus_s(b, un(b, "abs", b.input(0)), 1));
+  b.set_input_grad(0, div(b, b.out_grad(0), d));
+}
+void softrelu_grad(GradBuilder& b) { b.set_input_grad(0, mul(b, b.out_grad(0), un(b, "sigmoid", b.input(0)))); }
+void erf_grad(GradBuilder& b) {  // 2/sqrt(pi) e^(-x^2)
+  GradValue e = un(b, "exp", un(b, "negative", un(b, "square", b.input(0))));
+  b.set_input_grad(0, mul(b, b.out_grad(0), mul_s(b, e, 2 / std::sqrt(std::numbers::pi))));
+}
+void erfinv_grad(GradBuilder& b) {  // sqrt(pi)/2 e^(y^2)
+  GradValue e = un(b, "exp", un(b, "square", b.output(0)));
+  b.set_input_grad(0, mul(b, b.out_grad(0), mul_s(b, e, std::sqrt(std::numbers::pi) / 2)));
+}
+GradValue polygamma(GradBuilder& b, GradValue x, int n) {
+  const std::string text = std::to_string(n);
+  return b.op("_polygamma", {x}, {{"n", text}});
+}
+void gamma_grad(GradBuilder& b) {  // gamma(x) digamma(x)
+  b.set_input_grad(0, mul(b, b.out_grad(0), mul(b, b.output(0), polygamma(b, b.input(0), 0))));
+}
+void gammaln_grad(GradBuilder& b) { b.set_input_grad(0, mul(b, b.out_grad(0), polygamma(b, b.input(0), 0))); }
+void polygamma_grad(GradBuilder& b) {
+  b.set_input_grad(0, mul(b, b.out_grad(0), polygamma(b, b.input(0), b.attrs().get<PolygammaParam>().n + 1)));
+}
+void clip_grad(GradBuilder& b) {
+  b.set_input_grad(0, b.apply("_backward_clip", {b.out_grad(0), b.input(0)}, b.attrs())[0]);
+}
+void backward_clip_grad(GradBuilder& b) {  // linear in ograd; zero in data a.e.
+  b.set_input_grad(0, b.apply("_backward_clip", {b.out_grad(0), b.input(1)}, b.attrs())[0]);
+}
+void cast_grad(GradBuilder& b) {
+  const std::string dtype(dtype_name(b.known_input_dtype(0)));
+  b.set_input_grad(0, b.op("Cast", {b.out_grad(0)}, {{"dtype", dtype}}));
+}
+
 template <class Table>
 OpRegistrar unary(const char* name, KernelFn kernel, const char* doc) {
   return OpRegistrar(name)
@@ -106,6 +338,82 @@ OpRegistrar unary(const char* name, KernelFn kernel, const char* doc) {
 [[maybe_unused]] OpRegistrar r_sigmoid =
     unary<FloatDTypes>("sigmoid", sigmoid_kernel, "1 / (1 + e^-x).").gradient(sigmoid_grad, {}, {0});
 [[maybe_unused]] OpRegistrar r_tanh = unary<FloatDTypes>("tanh", tanh_kernel, "Hyperbolic tangent.").gradient(tanh_grad, {}, {0});
+#define SN_UNARY(NAME, TABLE, DOC) \
+  [[maybe_unused]] OpRegistrar r_##NAME = unary<TABLE>(#NAME, NAME##_kernel, DOC)
+
+SN_UNARY(abs, NumericDTypes, "|x|.").gradient(abs_grad, {0});
+SN_UNARY(sign, NumericDTypes, "-1, 0 or 1 by the sign of x (NaN stays NaN).").zero_gradient();
+SN_UNARY(reciprocal, FloatDTypes, "1 / x.").gradient(reciprocal_grad, {}, {0});
+SN_UNARY(rsqrt, FloatDTypes, "1 / sqrt(x).").gradient(rsqrt_grad, {}, {0});
+SN_UNARY(cbrt, FloatDTypes, "Cube root.").gradient(cbrt_grad, {}, {0});
+SN_UNARY(rcbrt, FloatDTypes, "1 / cbrt(x).").gradient(rcbrt_grad, {}, {0});
+SN_UNARY(expm1, FloatDTypes, "e^x - 1, accurate near 0.").gradient(expm1_grad, {}, {0});
+SN_UNARY(log1p, FloatDTypes, "log(1 + x), accurate near 0.").gradient(log1p_grad, {0});
+SN_UNARY(log2, FloatDTypes, "Base-2 logarithm.").gradient(log_base_grad<2>, {0});
+SN_UNARY(log10, FloatDTypes, "Base-10 logarithm.").gradient(log_base_grad<10>, {0});
+SN_UNARY(sin, FloatDTypes, "Sine (radians).").gradient(sin_grad, {0});
+SN_UNARY(cos, FloatDTypes, "Cosine (radians).").gradient(cos_grad, {0});
+SN_UNARY(tan, FloatDTypes, "Tangent (radians).").gradient(tan_grad, {}, {0});
+SN_UNARY(arcsin, FloatDTypes, "Inverse sine, in [-pi/2, pi/2].").gradient(arcsin_grad, {0});
+SN_UNARY(arccos, FloatDTypes, "Inverse cosine, in [0, pi].").gradient(arccos_grad, {0});
+SN_UNARY(arctan, FloatDTypes, "Inverse tangent, in (-pi/2, pi/2).").gradient(arctan_grad, {0});
+SN_UNARY(sinh, FloatDTypes, "Hyperbolic sine.").gradient(sinh_grad, {0});
+SN_UNARY(cosh, FloatDTypes, "Hyperbolic cosine.").gradient(cosh_grad, {0});
+SN_UNARY(arcsinh, FloatDTypes, "Inverse hyperbolic sine.").gradient(arcsinh_grad, {0});
+SN_UNARY(arccosh, FloatDTypes, "Inverse hyperbolic cosine.").gradient(arccosh_grad, {0});
+SN_UNARY(arctanh, FloatDTypes, "Inverse hyperbolic tangent.").gradient(arctanh_grad, {0});
+SN_UNARY(degrees, FloatDTypes, "Radians to degrees.").gradient(degrees_grad);
+SN_UNARY(radians, FloatDTypes, "Degrees to radians.").gradient(radians_grad);
+SN_UNARY(softsign, FloatDTypes, "x / (1 + |x|).").gradient(softsign_grad, {0});
+SN_UNARY(softrelu, FloatDTypes, "log(1 + e^x) (softplus).").gradient(softrelu_grad, {0});
+SN_UNARY(erf, FloatDTypes, "The Gauss error function.").gradient(erf_grad, {0});
+SN_UNARY(erfinv, FloatDTypes, "The inverse error function (+-inf at +-1, NaN outside [-1, 1]).")
+    .gradient(erfinv_grad, {}, {0});
+SN_UNARY(gamma, FloatDTypes, "The gamma function.").gradient(gamma_grad, {0}, {0});
+SN_UNARY(gammaln, FloatDTypes, "log |gamma(x)|.").gradient(gammaln_grad, {0});
+SN_UNARY(round, NumericDTypes, "Rounds to the nearest integer, halves away from zero.").zero_gradient();
+SN_UNARY(rint, NumericDTypes, "Rounds to the nearest integer, halves to even.").zero_gradient();
+SN_UNARY(floor, NumericDTypes, "The largest integer <= x.").zero_gradient();
+SN_UNARY(ceil, NumericDTypes, "The smallest integer >= x.").zero_gradient();
+SN_UNARY(trunc, NumericDTypes, "Rounds towards zero.").zero_gradient();
+[[maybe_unused]] OpRegistrar r_fix =
+    unary<NumericDTypes>("fix", trunc_kernel, "Rounds towards zero (as trunc).").zero_gradient();
+SN_UNARY(logical_not, NumericDTypes, "1 where x == 0, else 0, in x's dtype.").zero_gradient();
+
+[[maybe_unused]] OpRegistrar r_polygamma =
+    unary<FloatDTypes>("_polygamma", polygamma_kernel, "The n-th derivative of digamma (0: digamma itself).")
+        .params<PolygammaParam>()
+        .gradient(polygamma_grad, {0});
+
+[[maybe_unused]] OpRegistrar r_clip =
+    unary<NumericDTypes>("clip", clip_kernel, "Clips values to [a_min, a_max] (NaN stays NaN).")
+        .params<ClipParam>()
+        .infer_type(infer_clip_type)
+        .gradient(clip_grad, {0});
+[[maybe_unused]] OpRegistrar r_backward_clip = OpRegistrar("_backward_clip")
+    .describe("The gradient of clip: ograd where a_min <= data <= a_max, else 0.")
+    .params<ClipParam>()
+    .dtypes<NumericDTypes>()
+    .inputs({"ograd", "data"})
+    .outputs({"output"})
+    .inplace({{0, 0}})
+    .infer_shape(infer_same_shape)
+    .infer_type(infer_same_type)
+    .kernel(DeviceType::kCPU, backward_clip_kernel)
+    .gradient(backward_clip_grad, {1});
+
+[[maybe_unused]] OpRegistrar r_cast = OpRegistrar("Cast")
+    .alias("cast")
+    .describe("Converts to dtype: float to integer saturates and NaN gives 0; to bool is x != 0.")
+    .params<CastParam>()
+    .dtypes<AllDTypes>()
+    .inputs({"data"})
+    .outputs({"output"})
+    .infer_shape(infer_same_shape)
+    .infer_type(infer_cast_type)
+    .kernel(DeviceType::kCPU, cast_kernel)
+    .gradient(cast_grad);
+
 [[maybe_unused]] OpRegistrar r_copy =
     unary<AllDTypes>("_copy", copy_kernel, "A copy of the input.").alias("identity").gradient(identity_grad);
 
