@@ -145,6 +145,10 @@ std::optional<Shape> parse_int_tuple(std::string_view text) {
   Shape out;
   for (std::string item : *items) {
     if (!item.empty() && (item.back() == 'L' || item.back() == 'l')) item.pop_back();  // Python 2 longs
+    if (item == "None") {  // slice bounds: "to the end"
+      out.push_back(kTupleNone);
+      continue;
+    }
     auto v = parse_int(item);
     if (!v) return std::nullopt;
     out.push_back(*v);
@@ -171,7 +175,7 @@ std::string print_int_tuple(const Shape& value) {
   std::string out = "(";
   for (int i = 0; i < value.ndim(); ++i) {
     if (i > 0) out += ", ";
-    out += std::to_string(value[i]);
+    out += value[i] == kTupleNone ? std::string("None") : std::to_string(value[i]);
   }
   if (value.ndim() == 1) out += ",";
   return out + ")";

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -152,6 +153,8 @@ constexpr ParamKind kind_of() {
 std::optional<bool> parse_bool(std::string_view text);
 std::optional<int64_t> parse_int(std::string_view text);
 std::optional<double> parse_float(std::string_view text);
+// Integer tuples may hold None items (slice's begin/end/step): stored as kTupleNone.
+inline constexpr int64_t kTupleNone = std::numeric_limits<int64_t>::min();
 std::optional<Shape> parse_int_tuple(std::string_view text);
 std::optional<FloatTuple> parse_float_tuple(std::string_view text);
 std::string print_float(double value);  // Python repr of a double
