@@ -27,12 +27,13 @@ void dispatch_bits(DType t, F&& f) {
   }
 }
 
-// An index value truncated to an integer; NaN and values beyond int64 become int64's minimum (out of range).
+// An index value truncated to an integer; values beyond int64 saturate, NaN becomes int64's minimum.
 template <class I>
 int64_t to_index(I v) {
   if constexpr (std::is_floating_point_v<compute_t<I>>) {
     const double d = static_cast<double>(load(v));
-    if (!(d > -9.2e18 && d < 9.2e18)) return std::numeric_limits<int64_t>::min();
+    if (d >= 9.2e18) return std::numeric_limits<int64_t>::max();
+    if (!(d > -9.2e18)) return std::numeric_limits<int64_t>::min();
     return static_cast<int64_t>(d);
   } else {
     return static_cast<int64_t>(v);
