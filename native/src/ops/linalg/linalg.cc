@@ -580,7 +580,7 @@ struct CholeskyParam {
   }
 };
 
-// A = L L^T from A's lower triangle (or A = U^T U from its upper: the same L = U^T read transposed).
+// A = L L^T (or A = U^T U: U = L^T), of sym(A) (Note [potrf reads sym(A)]).
 void potrf_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const bool lower = ctx.params<CholeskyParam>().lower;
   const Shape& s = in[0].shape;
@@ -591,7 +591,10 @@ void potrf_kernel(const OpContext& ctx, std::span<const TensorView> in, std::spa
       std::vector<double> L(static_cast<size_t>(n * n));
       for (int64_t bi = lo; bi < hi; ++bi) {
         const T* a = in[0].ptr<T>() + bi * n * n;
-        auto S = [&](int64_t i, int64_t j) { return static_cast<double>(lower ? a[i * n + j] : a[j * n + i]); };
+        // Note [potrf reads sym(A)]: (A + A^T) / 2, which is A for the symmetric inputs it is defined on. Its
+        // gradient is symmetric (as MXNet's), so the op must be a function of sym(A) for the gradient to be
+        // its true derivative at every order; MXNet reads one triangle only, equal for symmetric A.
+        auto S = [&](int64_t i, int64_t j) { return 0.5 * (static_cast<double>(a[i * n + j]) + static_cast<double>(a[j * n + i])); };
         for (int64_t j = 0; j < n; ++j) {
           double d = S(j, j);
           for (int64_t q = 0; q < j; ++q) d -= L[static_cast<size_t>(j * n + q)] * L[static_cast<size_t>(j * n + q)];
@@ -674,7 +677,7 @@ void potri_grad(GradBuilder& b) {
 
 [[maybe_unused]] OpRegistrar r_potrf = OpRegistrar("_linalg_potrf")
     .describe("Cholesky factor of each symmetric positive definite matrix: L with A = L L^T (or U with A = U^T U); "
-              "only the lower (upper) triangle of A is read. A matrix that is not positive definite is an error.")
+              "A is taken as (A + A^T) / 2, itself when symmetric. A matrix that is not positive definite is an error.")
     .alias("linalg_potrf")
     .params<CholeskyParam>()
     .dtypes<LinalgDTypes>()
