@@ -151,7 +151,8 @@ RefFn gemm_ref(bool mac) {
           for (int64_t j = 0; j < n; ++j) {
             double s = 0;
             for (int64_t l = 0; l < k; ++l)
-              s += (ta ? at(in[0], o, l, q, i) : at(in[0], o, i, q, l)) * (tb ? at(in[1], o, j, q, l) : at(in[1], o, l, q, j));
+              s += (ta ? at(in[0], o, l, q, i) : at(in[0], o, i, q, l)) *
+                   (tb ? at(in[1], o, j, q, l) : at(in[1], o, l, q, j));
             const size_t idx = static_cast<size_t>(((o * m + i) * inner + q) * n + j);
             out.v[idx] = alpha * s + (mac ? beta * in[2].v[idx] : 0.0);
           }

@@ -220,7 +220,8 @@ bool infer_gemm(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>
 void gemm_grad_impl(GradBuilder& b, bool ta, bool tb, double alpha, int64_t axis) {
   auto mm = [&](GradValue x, GradValue y, bool tx, bool ty) {
     return apply(b, "_linalg_gemm2", {x, y},
-                 {{"transpose_a", flag(tx)}, {"transpose_b", flag(ty)}, {"alpha", num(alpha)}, {"axis", std::to_string(axis)}});
+                 {{"transpose_a", flag(tx)}, {"transpose_b", flag(ty)}, {"alpha", num(alpha)},
+                  {"axis", std::to_string(axis)}});
   };
   GradValue g = b.out_grad(0), A = b.input(0), B = b.input(1);
   b.set_input_grad(0, ta ? mm(B, g, tb, true) : mm(g, B, false, !tb));
@@ -594,7 +595,9 @@ void potrf_kernel(const OpContext& ctx, std::span<const TensorView> in, std::spa
         // Note [potrf reads sym(A)]: (A + A^T) / 2, which is A for the symmetric inputs it is defined on. Its
         // gradient is symmetric (as MXNet's), so the op must be a function of sym(A) for the gradient to be
         // its true derivative at every order; MXNet reads one triangle only, equal for symmetric A.
-        auto S = [&](int64_t i, int64_t j) { return 0.5 * (static_cast<double>(a[i * n + j]) + static_cast<double>(a[j * n + i])); };
+        auto S = [&](int64_t i, int64_t j) {
+          return 0.5 * (static_cast<double>(a[i * n + j]) + static_cast<double>(a[j * n + i]));
+        };
         for (int64_t j = 0; j < n; ++j) {
           double d = S(j, j);
           for (int64_t q = 0; q < j; ++q) d -= L[static_cast<size_t>(j * n + q)] * L[static_cast<size_t>(j * n + q)];
