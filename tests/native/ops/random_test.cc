@@ -170,7 +170,7 @@ void expect_moments(const std::vector<double>& v, double mean, double var) {
 
 // The fraction of draws where `pred` holds, within 6 standard errors of `p`.
 template <class Pred>
-void expect_fraction(const std::vector<double>& v, double p, Pred pred, const std::string& what) {
+void expect_fraction(const std::vector<double>& v, double p, const std::string& what, Pred pred) {
   const auto n = static_cast<double>(v.size());
   const double got = static_cast<double>(std::count_if(v.begin(), v.end(), pred)) / n;
   EXPECT_NEAR(got, p, 6 * std::sqrt(p * (1 - p) / n) + 1 / n) << what;
@@ -191,14 +191,19 @@ TEST(Random, ExponentialHasTheMomentsAndTailOfItsRate) {
     std::vector<double> v = values(a);
     expect_moments(v, 0.5, 0.25);
     EXPECT_GE(moments(v).min, 0.0);
-    expect_fraction(v, std::exp(-1.0), [](double x) { return x > 0.5; }, "P(X > 1/lam)");
+    expect_fraction(v, std::exp(-1.0), "P(X > 1/lam)", [](double x) { return x > 0.5; });
   }
 }
 
 TEST(Random, GammaHasTheMomentsOfItsShapeAndScale) {
   set_random_seed(12);
-  struct Case { const char* alpha; const char* beta; double a, b; };
-  for (Case c : {Case{"0.5", "2", 0.5, 2}, Case{"1", "1", 1, 1}, Case{"3", "0.5", 3, 0.5}, Case{"60", "0.1", 60, 0.1}}) {
+  struct Case {
+    const char* alpha;
+    const char* beta;
+    double a, b;
+  };
+  for (Case c :
+       {Case{"0.5", "2", 0.5, 2}, Case{"1", "1", 1, 1}, Case{"3", "0.5", 3, 0.5}, Case{"60", "0.1", 60, 0.1}}) {
     SCOPED_TRACE(std::string("alpha ") + c.alpha);
     std::vector<double> v = values(
         sample("random_gamma", {{"alpha", c.alpha}, {"beta", c.beta}, {"shape", "(200000,)"}, {"dtype", "float64"}}));
@@ -207,7 +212,7 @@ TEST(Random, GammaHasTheMomentsOfItsShapeAndScale) {
   }
   // Gamma(1/2, 2) is chi-square with one degree of freedom: P(X < 1) = erf(1/sqrt 2).
   std::vector<double> chi2 = values(sample("_random_gamma", {{"alpha", "0.5"}, {"beta", "2"}, {"shape", "(200000,)"}}));
-  expect_fraction(chi2, std::erf(1 / std::sqrt(2.0)), [](double x) { return x < 1; }, "P(chi2_1 < 1)");
+  expect_fraction(chi2, std::erf(1 / std::sqrt(2.0)), "P(chi2_1 < 1)", [](double x) { return x < 1; });
 }
 
 TEST(Random, PoissonHasTheMomentsAndMassOfItsMean) {
@@ -220,15 +225,20 @@ TEST(Random, PoissonHasTheMomentsAndMassOfItsMean) {
         values(sample("random_poisson", {{"lam", text}, {"shape", "(200000,)"}, {"dtype", "float64"}}));
     EXPECT_TRUE(all_whole_and_nonnegative(v));
     expect_moments(v, lam, lam);
-    for (double k : {std::floor(lam), std::floor(lam + std::sqrt(lam)), std::floor(std::max(lam - std::sqrt(lam), 0.0))})
-      expect_fraction(v, poisson_pmf(lam, k), [k](double x) { return x == k; }, "P(X = " + std::to_string(k) + ")");
+    for (double k :
+         {std::floor(lam), std::floor(lam + std::sqrt(lam)), std::floor(std::max(lam - std::sqrt(lam), 0.0))})
+      expect_fraction(v, poisson_pmf(lam, k), "P(X = " + std::to_string(k) + ")", [k](double x) { return x == k; });
   }
   EXPECT_EQ(moments(values(sample("random_poisson", {{"lam", "0"}, {"shape", "(100,)"}}))).max, 0.0);
 }
 
 TEST(Random, NegativeBinomialHasTheMomentsOfItsParameters) {
   set_random_seed(14);
-  struct Case { const char* k; const char* p; double kk, pp; };
+  struct Case {
+    const char* k;
+    const char* p;
+    double kk, pp;
+  };
   for (Case c : {Case{"3", "0.4", 3, 0.4}, Case{"1", "0.9", 1, 0.9}, Case{"20", "0.5", 20, 0.5}}) {
     SCOPED_TRACE(std::string("k ") + c.k + " p " + c.p);
     std::vector<double> v = values(
@@ -236,18 +246,24 @@ TEST(Random, NegativeBinomialHasTheMomentsOfItsParameters) {
     EXPECT_TRUE(all_whole_and_nonnegative(v));
     expect_moments(v, c.kk * (1 - c.pp) / c.pp, c.kk * (1 - c.pp) / (c.pp * c.pp));
     // P(X = 0) = p^k.
-    expect_fraction(v, std::pow(c.pp, c.kk), [](double x) { return x == 0; }, "P(X = 0)");
+    expect_fraction(v, std::pow(c.pp, c.kk), "P(X = 0)", [](double x) { return x == 0; });
   }
-  EXPECT_EQ(moments(values(sample("random_negative_binomial", {{"k", "4"}, {"p", "1"}, {"shape", "(100,)"}}))).max, 0.0);
+  EXPECT_EQ(moments(values(sample("random_negative_binomial", {{"k", "4"}, {"p", "1"}, {"shape", "(100,)"}}))).max,
+            0.0);
 }
 
 TEST(Random, GeneralizedNegativeBinomialHasMeanMuAndVarianceMuPlusAlphaMuSquared) {
   set_random_seed(15);
-  struct Case { const char* mu; const char* alpha; double m, a; };
+  struct Case {
+    const char* mu;
+    const char* alpha;
+    double m, a;
+  };
   for (Case c : {Case{"2", "0.5", 2, 0.5}, Case{"30", "0.1", 30, 0.1}, Case{"3", "0", 3, 0}}) {
     SCOPED_TRACE(std::string("mu ") + c.mu + " alpha " + c.alpha);
-    std::vector<double> v = values(sample("random_generalized_negative_binomial",
-                                          {{"mu", c.mu}, {"alpha", c.alpha}, {"shape", "(200000,)"}, {"dtype", "float64"}}));
+    std::vector<double> v =
+        values(sample("random_generalized_negative_binomial",
+                      {{"mu", c.mu}, {"alpha", c.alpha}, {"shape", "(200000,)"}, {"dtype", "float64"}}));
     EXPECT_TRUE(all_whole_and_nonnegative(v));
     expect_moments(v, c.m, c.m + c.a * c.m * c.m);
   }
@@ -256,7 +272,8 @@ TEST(Random, GeneralizedNegativeBinomialHasMeanMuAndVarianceMuPlusAlphaMuSquared
 TEST(Random, BernoulliDrawsOnesWithItsProbability) {
   set_random_seed(16);
   for (const char* dtype : {"float32", "float16", "float64"}) {
-    std::vector<double> v = values(sample("random_bernoulli", {{"prob", "0.3"}, {"shape", "(200000,)"}, {"dtype", dtype}}));
+    std::vector<double> v =
+        values(sample("random_bernoulli", {{"prob", "0.3"}, {"shape", "(200000,)"}, {"dtype", dtype}}));
     EXPECT_TRUE(std::all_of(v.begin(), v.end(), [](double x) { return x == 0 || x == 1; }));
     expect_moments(v, 0.3, 0.21);
   }
@@ -275,12 +292,12 @@ TEST(Random, RandintCoversItsRangeUniformly) {
     EXPECT_EQ(m.min, -3.0);
     EXPECT_EQ(m.max, 6.0);
     expect_moments(v, 1.5, (100.0 - 1) / 12);
-    for (double k : {-3.0, 0.0, 6.0}) expect_fraction(v, 0.1, [k](double x) { return x == k; }, "P(X = k)");
+    for (double k : {-3.0, 0.0, 6.0}) expect_fraction(v, 0.1, "P(X = k)", [k](double x) { return x == k; });
   }
   // The widest ranges stay in bounds.
   auto wide = testing::values<int64_t>(sample(
-      "_random_randint", {{"low", "-9223372036854775808"}, {"high", "9223372036854775807"}, {"shape", "(1000,)"},
-                          {"dtype", "int64"}}));
+      "_random_randint",
+      {{"low", "-9223372036854775808"}, {"high", "9223372036854775807"}, {"shape", "(1000,)"}, {"dtype", "int64"}}));
   EXPECT_TRUE(std::any_of(wide.begin(), wide.end(), [](int64_t x) { return x < 0; }));
   EXPECT_TRUE(std::any_of(wide.begin(), wide.end(), [](int64_t x) { return x > 0; }));
   auto one = testing::values<int32_t>(sample("_random_randint", {{"low", "5"}, {"high", "6"}, {"shape", "(10,)"}}));
@@ -299,20 +316,53 @@ TEST(Random, SampleFamilyDrawsFromEachElementsParameters) {
   constexpr size_t kM = 100000;
   struct Case {
     const char* op;
-    std::vector<std::vector<double>> params;  // per input, 3 distributions
+    std::vector<std::vector<double>> params;                           // per input, 3 distributions
     std::function<std::pair<double, double>(double, double)> moments;  // (mean, variance)
     bool counts;
   };
   const std::vector<Case> cases = {
-      {"sample_uniform", {{0, -2, 10}, {1, 3, 10.5}}, [](double a, double b) { return std::pair{(a + b) / 2, (b - a) * (b - a) / 12}; }, false},
-      {"sample_normal", {{0, -2, 10}, {1, 0.5, 3}}, [](double m, double s) { return std::pair{m, s * s}; }, false},
-      {"sample_gamma", {{0.3, 2, 25}, {1, 0.5, 2}}, [](double a, double b) { return std::pair{a * b, a * b * b}; }, false},
-      {"sample_exponential", {{0.5, 1, 8}}, [](double l, double) { return std::pair{1 / l, 1 / (l * l)}; }, false},
-      {"sample_poisson", {{0.5, 7, 120}}, [](double l, double) { return std::pair{l, l}; }, true},
-      {"sample_negative_binomial", {{2, 5, 0.7}, {0.3, 0.8, 0.2}},
-       [](double k, double p) { return std::pair{k * (1 - p) / p, k * (1 - p) / (p * p)}; }, true},
-      {"sample_generalized_negative_binomial", {{1, 10, 4}, {0.5, 0.05, 0}},
-       [](double m, double a) { return std::pair{m, m + a * m * m}; }, true},
+      {"sample_uniform",
+       {{0, -2, 10}, {1, 3, 10.5}},
+       [](double a, double b) {
+         return std::pair{(a + b) / 2, (b - a) * (b - a) / 12};
+       },
+       false},
+      {"sample_normal",
+       {{0, -2, 10}, {1, 0.5, 3}},
+       [](double m, double s) {
+         return std::pair{m, s * s};
+       },
+       false},
+      {"sample_gamma",
+       {{0.3, 2, 25}, {1, 0.5, 2}},
+       [](double a, double b) {
+         return std::pair{a * b, a * b * b};
+       },
+       false},
+      {"sample_exponential",
+       {{0.5, 1, 8}},
+       [](double l, double) {
+         return std::pair{1 / l, 1 / (l * l)};
+       },
+       false},
+      {"sample_poisson",
+       {{0.5, 7, 120}},
+       [](double l, double) {
+         return std::pair{l, l};
+       },
+       true},
+      {"sample_negative_binomial",
+       {{2, 5, 0.7}, {0.3, 0.8, 0.2}},
+       [](double k, double p) {
+         return std::pair{k * (1 - p) / p, k * (1 - p) / (p * p)};
+       },
+       true},
+      {"sample_generalized_negative_binomial",
+       {{1, 10, 4}, {0.5, 0.05, 0}},
+       [](double m, double a) {
+         return std::pair{m, m + a * m * m};
+       },
+       true},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.op);
@@ -333,8 +383,9 @@ TEST(Random, SampleFamilyDrawsFromEachElementsParameters) {
     }
   }
   // Uniform stays inside [low, high).
-  std::vector<double> u = values(apply("_sample_uniform", {from({0, 1}, Shape({2})), from({1, 1.0009765625}, Shape({2}))},
-                                       {{"shape", "(5000,)"}, {"dtype", "float16"}})[0]);
+  std::vector<double> u =
+      values(apply("_sample_uniform", {from({0, 1}, Shape({2})), from({1, 1.0009765625}, Shape({2}))},
+                   {{"shape", "(5000,)"}, {"dtype", "float16"}})[0]);
   for (size_t i = 0; i < u.size(); ++i) {
     EXPECT_GE(u[i], i < 5000 ? 0.0 : 1.0);
     EXPECT_LT(u[i], i < 5000 ? 1.0 : 1.0009765625);
@@ -370,7 +421,8 @@ TEST(Random, MultinomialDrawsEachCategoryWithItsProbability) {
       for (size_t k = 0; k < 3; ++k) {
         const double pk = p[b * 3 + k];
         const auto kk = static_cast<double>(k);
-        expect_fraction(r, pk, [kk](double x) { return x == kk; }, "row " + std::to_string(b) + " category " + std::to_string(k));
+        expect_fraction(r, pk, "row " + std::to_string(b) + " category " + std::to_string(k),
+                        [kk](double x) { return x == kk; });
       }
     }
   }
@@ -378,7 +430,8 @@ TEST(Random, MultinomialDrawsEachCategoryWithItsProbability) {
   NDArray single = apply("_sample_multinomial", {from({0, 1, 0}, Shape({3}))}, {})[0];
   EXPECT_EQ(single.shape(), Shape({1}));
   EXPECT_EQ(values(single), std::vector<double>{1});
-  EXPECT_EQ(apply("_sample_multinomial", {from({0.5, 0.5}, Shape({2}))}, {{"shape", "(2, 2)"}})[0].shape(), Shape({2, 2}));
+  EXPECT_EQ(apply("_sample_multinomial", {from({0.5, 0.5}, Shape({2}))}, {{"shape", "(2, 2)"}})[0].shape(),
+            Shape({2, 2}));
 }
 
 TEST(Random, MultinomialLogProbabilityAndItsGradient) {
@@ -417,25 +470,24 @@ conformance::Ref pick_ref(const conformance::Ref& data, const conformance::Ref& 
   const int64_t rows = data.size() / k, per = index.size() / rows;
   conformance::Ref out{index.shape, std::vector<double>(index.v.size())};
   for (int64_t e = 0; e < index.size(); ++e)
-    out.v[static_cast<size_t>(e)] = data.v[static_cast<size_t>((e / per) * k + static_cast<int64_t>(index.v[static_cast<size_t>(e)]))];
+    out.v[static_cast<size_t>(e)] =
+        data.v[static_cast<size_t>((e / per) * k + static_cast<int64_t>(index.v[static_cast<size_t>(e)]))];
   return out;
 }
 [[maybe_unused]] conformance::AddCase kPickCase({
     .op = "_backward_sample_multinomial_pick",
     .shapes = {Shape({2, 3, 4}), Shape({2, 3, 5})},
     .domain = {{-1, 1}, {0, 3}},
-    .reference = [](const std::vector<conformance::Ref>& in, const conformance::Params&) {
-      return std::vector<conformance::Ref>{pick_ref(in[0], in[1])};
-    },
+    .reference = [](const std::vector<conformance::Ref>& in,
+                    const conformance::Params&) { return std::vector<conformance::Ref>{pick_ref(in[0], in[1])}; },
     .fixed_inputs = {1},
 });
 [[maybe_unused]] conformance::AddCase kPick1dCase({
     .op = "_backward_sample_multinomial_pick",
     .shapes = {Shape({4}), Shape({2, 3})},
     .domain = {{-1, 1}, {0, 3}},
-    .reference = [](const std::vector<conformance::Ref>& in, const conformance::Params&) {
-      return std::vector<conformance::Ref>{pick_ref(in[0], in[1])};
-    },
+    .reference = [](const std::vector<conformance::Ref>& in,
+                    const conformance::Params&) { return std::vector<conformance::Ref>{pick_ref(in[0], in[1])}; },
     .label = "1d",
     .fixed_inputs = {1},
 });
@@ -447,7 +499,8 @@ conformance::Ref pick_ref(const conformance::Ref& data, const conformance::Ref& 
     .reference =
         [](const std::vector<conformance::Ref>& in, const conformance::Params&) {
           conformance::Ref out{Shape({2, 3, 4}), std::vector<double>(24, 0.0)};
-          for (size_t e = 0; e < in[0].v.size(); ++e) out.v[(e / 5) * 4 + static_cast<size_t>(in[1].v[e])] += in[0].v[e];
+          for (size_t e = 0; e < in[0].v.size(); ++e)
+            out.v[(e / 5) * 4 + static_cast<size_t>(in[1].v[e])] += in[0].v[e];
           return std::vector<conformance::Ref>{out};
         },
     .fixed_inputs = {1},
@@ -604,7 +657,8 @@ std::string error_of(const char* op, std::vector<NDArray> in, std::vector<ParamK
 }
 
 void expect_error(const std::string& message, std::initializer_list<const char*> parts) {
-  for (const char* part : parts) EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
+  for (const char* part : parts)
+    EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
 }
 
 TEST(Random, BadSamplerParametersAreClearErrors) {
@@ -618,17 +672,21 @@ TEST(Random, BadSamplerParametersAreClearErrors) {
   expect_error(error_of("random_generalized_negative_binomial", {}, {{"alpha", "-0.5"}}), {"'alpha'", ">= 0"});
   expect_error(error_of("random_bernoulli", {}, {{"prob", "1.5"}}), {"_random_bernoulli", "'prob'", "in [0, 1]"});
   expect_error(error_of("random_bernoulli", {}, {{"prob", "nan"}}), {"'prob'", "got nan"});
-  expect_error(error_of("random_randint", {}, {{"low", "5"}, {"high", "5"}}), {"_random_randint", "low < high", "low=5 high=5"});
+  expect_error(error_of("random_randint", {}, {{"low", "5"}, {"high", "5"}}),
+               {"_random_randint", "low < high", "low=5 high=5"});
   expect_error(error_of("random_randint", {}, {{"low", "0"}, {"high", "3000000000"}}), {"int32", "high=3000000000"});
-  expect_error(error_of("random_randint", {}, {{"low", "0"}, {"high", "3"}, {"dtype", "float32"}}), {"int32 or int64", "float32"});
+  expect_error(error_of("random_randint", {}, {{"low", "0"}, {"high", "3"}, {"dtype", "float32"}}),
+               {"int32 or int64", "float32"});
   expect_error(error_of("random_randint", {}, {{"low", "0"}}), {"high"});
   expect_error(error_of("random_gamma", {}, {{"dtype", "int32"}}), {"float16, float32 or float64"});
   // Per-element parameters are checked where they are read: the error surfaces at the output's wait.
   expect_error(error_of("sample_gamma", {from({1, -1}, Shape({2})), from({1, 1}, Shape({2}))}, {}),
                {"_sample_gamma", "alpha > 0 and beta > 0", "alpha=-1", "at 1"});
   expect_error(error_of("sample_poisson", {from({1, -3}, Shape({2}))}, {}), {"_sample_poisson", "lam=-3"});
-  expect_error(error_of("sample_negative_binomial", {from({1}, Shape({1})), from({0}, Shape({1}))}, {}), {"0 < p <= 1", "p=0"});
-  expect_error(error_of("sample_normal", {from({1, 2}, Shape({2})), from({1, 2, 3}, Shape({3}))}, {}), {"_sample_normal", "(3,)", "(2,)"});
+  expect_error(error_of("sample_negative_binomial", {from({1}, Shape({1})), from({0}, Shape({1}))}, {}),
+               {"0 < p <= 1", "p=0"});
+  expect_error(error_of("sample_normal", {from({1, 2}, Shape({2})), from({1, 2, 3}, Shape({3}))}, {}),
+               {"_sample_normal", "(3,)", "(2,)"});
   expect_error(error_of("sample_normal", {from({1}, Shape({1})), from({1}, Shape({1}), DType::kFloat64)}, {}),
                {"one dtype", "float32", "float64"});
   expect_error(error_of("sample_exponential", {from({1}, Shape({1}), DType::kInt32)}, {}), {"float", "int32"});
@@ -641,8 +699,10 @@ TEST(Random, BadMultinomialInputsAreClearErrors) {
                {"row 0", "sum to 1", "got 1.5"});
   expect_error(error_of("sample_multinomial", {from({1, 0}, Shape({2}), DType::kInt32)}, {}), {"float dtype", "int32"});
   std::vector<double> wide(300, 1.0 / 300);
-  expect_error(error_of("sample_multinomial", {from(wide, Shape({300}))}, {{"dtype", "uint8"}}), {"uint8", "256", "300"});
-  expect_error(error_of("sample_multinomial", {from({1}, Shape({1}))}, {{"dtype", "int64"}}), {"uint8, int32", "int64"});
+  expect_error(error_of("sample_multinomial", {from(wide, Shape({300}))}, {{"dtype", "uint8"}}),
+               {"uint8", "256", "300"});
+  expect_error(error_of("sample_multinomial", {from({1}, Shape({1}))}, {{"dtype", "int64"}}),
+               {"uint8, int32", "int64"});
   expect_error(error_of("_backward_sample_multinomial_pick", {from({0.5, 0.5}, Shape({2})), from({2}, Shape({1}))}, {}),
                {"index 2", "[0, 2)"});
 }

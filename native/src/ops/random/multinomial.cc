@@ -31,7 +31,8 @@ void check_batch_prefix(const OpDef& op, const Shape& data, const Shape& index) 
   const int nb = data.ndim() - 1;
   bool ok = index.ndim() >= nb;
   for (int d = 0; ok && d < nb; ++d) ok = index[d] < 0 || data[d] < 0 || index[d] == data[d];
-  SN_CHECK_SHAPE(ok, op.name, ": index shape ", index, " must start with the batch dims of ", data, " (all but the last)");
+  SN_CHECK_SHAPE(ok, op.name, ": index shape ", index, " must start with the batch dims of ", data,
+                 " (all but the last)");
 }
 
 // --- _backward_sample_multinomial_pick: out[b, j] = data[b, index[b, j]] ------------------------------------
@@ -106,7 +107,8 @@ void scatter_kernel(const OpContext& ctx, std::span<const TensorView> in, std::s
       std::vector<compute_t<T>> acc(static_cast<size_t>(depth));
       for (int64_t r = lo; r < hi; ++r) {
         std::fill(acc.begin(), acc.end(), compute_t<T>(0));
-        for (int64_t j = r * per; j < (r + 1) * per; ++j) acc[static_cast<size_t>(idx[static_cast<size_t>(j)])] += load(v[j]);
+        for (int64_t j = r * per; j < (r + 1) * per; ++j)
+          acc[static_cast<size_t>(idx[static_cast<size_t>(j)])] += load(v[j]);
         for (int64_t k = 0; k < depth; ++k) y[r * depth + k] = store<T>(acc[static_cast<size_t>(k)]);
       }
     }, std::max<int64_t>(per, 1));

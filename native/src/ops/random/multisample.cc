@@ -40,8 +40,9 @@ bool infer_multisample_type(const OpAttrs& attrs, std::vector<int>& in, std::vec
   int t = -1;
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] < 0) continue;
-    SN_CHECK_TYPE(t < 0 || in[i] == t, op.name, ": parameter arrays need one dtype, got ", static_cast<DType>(t), " for ",
-                  op.input_name(0), " and ", static_cast<DType>(in[i]), " for ", op.input_name(static_cast<int>(i)));
+    SN_CHECK_TYPE(t < 0 || in[i] == t, op.name, ": parameter arrays need one dtype, got ", static_cast<DType>(t),
+                  " for ", op.input_name(0), " and ", static_cast<DType>(in[i]), " for ",
+                  op.input_name(static_cast<int>(i)));
     t = in[i];
   }
   if (t >= 0)
@@ -122,8 +123,8 @@ void multisample_kernel(const OpContext& ctx, std::span<const TensorView> in, st
     if (in.size() > 1)
       SN_CHECK(false, name, ": ", D::kExpected, " expected at every position, got ", ctx.attrs.op->input_name(0), "=",
                a[i], " and ", ctx.attrs.op->input_name(1), "=", b[i], " at ", i);
-    SN_CHECK(false, name, ": ", D::kExpected, " expected at every position, got ", ctx.attrs.op->input_name(0), "=", a[i],
-             " at ", i);
+    SN_CHECK(false, name, ": ", D::kExpected, " expected at every position, got ", ctx.attrs.op->input_name(0), "=",
+             a[i], " at ", i);
   }
   const int64_t n = out[0].size();
   const int64_t per = a.empty() ? 1 : n / static_cast<int64_t>(a.size());  // draws per distribution
@@ -164,9 +165,11 @@ OpRegistrar multisampler(const char* name, const char* alias, std::vector<std::s
 [[maybe_unused]] OpRegistrar r_normal = multisampler<NormalDist>(
     "_sample_normal", "sample_normal", {"mu", "sigma"}, "Samples from N(mu, sigma^2), per element.");
 [[maybe_unused]] OpRegistrar r_gamma = multisampler<GammaDist>(
-    "_sample_gamma", "sample_gamma", {"alpha", "beta"}, "Samples from a gamma distribution (shape alpha, scale beta), per element.");
+    "_sample_gamma", "sample_gamma", {"alpha", "beta"},
+    "Samples from a gamma distribution (shape alpha, scale beta), per element.");
 [[maybe_unused]] OpRegistrar r_exponential = multisampler<ExponentialDist>(
-    "_sample_exponential", "sample_exponential", {"lam"}, "Samples from an exponential distribution of rate lam, per element.");
+    "_sample_exponential", "sample_exponential", {"lam"},
+    "Samples from an exponential distribution of rate lam, per element.");
 [[maybe_unused]] OpRegistrar r_poisson = multisampler<PoissonDist>(
     "_sample_poisson", "sample_poisson", {"lam"}, "Samples from a Poisson distribution of mean lam, per element.");
 [[maybe_unused]] OpRegistrar r_negative_binomial = multisampler<NegativeBinomialDist>(

@@ -177,7 +177,9 @@ struct PoissonParam {
     p.field("lam", &PoissonParam::lam, "Mean of the distribution.").set_default(1.0);
     SN_SAMPLER_COMMON_FIELDS(PoissonParam);
   }
-  void validate(const std::string& op) const { check_param(lam >= 0 && std::isfinite(lam), op, "lam", ">= 0 and finite", lam); }
+  void validate(const std::string& op) const {
+    check_param(lam >= 0 && std::isfinite(lam), op, "lam", ">= 0 and finite", lam);
+  }
   double draw(philox::ElementStream& s) const { return philox::poisson(s, lam); }
 };
 
@@ -271,8 +273,8 @@ OpRegistrar element_sampler(const char* name, const char* alias, const char* doc
     "_random_exponential", "random_exponential", "Samples from an exponential distribution with rate lam.");
 [[maybe_unused]] OpRegistrar r_gamma = element_sampler<GammaParam>(
     "_random_gamma", "random_gamma", "Samples from a gamma distribution with shape alpha and scale beta.");
-[[maybe_unused]] OpRegistrar r_poisson =
-    element_sampler<PoissonParam>("_random_poisson", "random_poisson", "Samples from a Poisson distribution of mean lam.");
+[[maybe_unused]] OpRegistrar r_poisson = element_sampler<PoissonParam>(
+    "_random_poisson", "random_poisson", "Samples from a Poisson distribution of mean lam.");
 [[maybe_unused]] OpRegistrar r_negative_binomial = element_sampler<NegativeBinomialParam>(
     "_random_negative_binomial", "random_negative_binomial",
     "Samples the failures before the k-th success of trials succeeding with probability p.");

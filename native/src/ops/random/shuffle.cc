@@ -30,9 +30,10 @@ void shuffle_kernel(const OpContext& ctx, std::span<const TensorView> in, std::s
   const auto* x = static_cast<const unsigned char*>(in[0].data);
   auto* y = static_cast<unsigned char*>(out[0].data);
   parallel_for(rows, ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r)
-      std::memcpy(y + static_cast<size_t>(r) * row_bytes, x + static_cast<size_t>(perm[static_cast<size_t>(r)]) * row_bytes,
-                  row_bytes);
+    for (int64_t r = lo; r < hi; ++r) {
+      const auto src = static_cast<size_t>(perm[static_cast<size_t>(r)]);
+      std::memcpy(y + static_cast<size_t>(r) * row_bytes, x + src * row_bytes, row_bytes);
+    }
   }, std::max<int64_t>(static_cast<int64_t>(row_bytes) / 4, 1));
 }
 
