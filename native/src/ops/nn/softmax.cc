@@ -85,7 +85,59 @@ inline C exp_shifted(C x) {
   else return std::exp(x);
 }
 
-// One chunk of `len` columns (len 1: a contiguous row) of an (n x inner) slab: y = f(s * x) along n, where s is
+// One contiguous line: y = f(s * x), every pass vectorised along it; lines holding NaN or inf take plain arithmetic.
+template <class T, class R>
+void softmax_row(const T* x, R* y, int64_t n, double scale, Mode mode) {
+  using C = std::conditional_t<std::is_same_v<T, double> || std::is_same_v<R, double>, double, float>;
+  constexpr bool kKeep = std::is_same_v<R, C>;  // y holds the exponentials exactly between passes
+  const C s = static_cast<C>(scale);
+  C m = -std::numeric_limits<C>::infinity();
+  int nan = 0;
+#pragma omp simd reduction(max : m) reduction(| : nan)
+  for (int64_t k = 0; k < n; ++k) {
+    const C z = s * static_cast<C>(load(x[k]));
+    nan |= static_cast<int>(z != z);
+    m = z > m ? z : m;
+  }
+  if (nan || !std::isfinite(m)) {
+    if (nan) m = std::numeric_limits<C>::quiet_NaN();
+    C total = 0;
+    for (int64_t k = 0; k < n; ++k) total += std::exp(s * static_cast<C>(load(x[k])) - m);
+    const C post = mode == Mode::kLogSoftmax ? std::log(total) : C(1) / total;
+    for (int64_t k = 0; k < n; ++k) {
+      const C z = s * static_cast<C>(load(x[k])) - m;
+      y[k] = store<R>(mode == Mode::kLogSoftmax ? z - post : std::exp(z) * post);
+    }
+    return;
+  }
+  C total = 0;
+  if (mode != Mode::kLogSoftmax && kKeep) {
+#pragma omp simd reduction(+ : total)
+    for (int64_t k = 0; k < n; ++k) {
+      const C e = exp_shifted<C>(s * static_cast<C>(load(x[k])) - m);
+      y[k] = store<R>(e);
+      total += e;
+    }
+  } else {
+#pragma omp simd reduction(+ : total)
+    for (int64_t k = 0; k < n; ++k) total += exp_shifted<C>(s * static_cast<C>(load(x[k])) - m);
+  }
+  if (mode == Mode::kLogSoftmax) {
+    const C shift = m + std::log(total);
+#pragma omp simd
+    for (int64_t k = 0; k < n; ++k) y[k] = store<R>(s * static_cast<C>(load(x[k])) - shift);
+  } else if (kKeep) {
+    const C inv = C(1) / total;
+#pragma omp simd
+    for (int64_t k = 0; k < n; ++k) y[k] = store<R>(static_cast<C>(load(y[k])) * inv);
+  } else {
+    const C inv = C(1) / total;
+#pragma omp simd
+    for (int64_t k = 0; k < n; ++k) y[k] = store<R>(exp_shifted<C>(s * static_cast<C>(load(x[k])) - m) * inv);
+  }
+}
+
+// One chunk of `len` columns of an (n x inner) slab: y = f(s * x) along n, where s is
 // the sign and 1/temperature; finite rows take the vectorised form, rows holding NaN or inf plain arithmetic.
 template <class T, class R>
 void softmax_chunk(const T* x, R* y, int64_t n, int64_t inner, int64_t len, double scale, Mode mode) {
@@ -110,33 +162,20 @@ void softmax_chunk(const T* x, R* y, int64_t n, int64_t inner, int64_t len, doub
   // Whether the exponentials can be kept in y between passes (y holds them exactly).
   constexpr bool kKeep = std::is_same_v<R, C>;
   if (finite) {
-    if (len == 1) {
-      C total = 0;
-      const C mm = m[0];
-      if (mode != Mode::kLogSoftmax && kKeep) {
-#pragma omp simd reduction(+ : total)
-        for (int64_t k = 0; k < n; ++k) {
-          const C e = exp_shifted<C>(s * static_cast<C>(load(x[k])) - mm);
-          y[k] = store<R>(e);
-          total += e;
-        }
-      } else {
-#pragma omp simd reduction(+ : total)
-        for (int64_t k = 0; k < n; ++k) total += exp_shifted<C>(s * static_cast<C>(load(x[k])) - mm);
-      }
-      sum[0] = total;
-    } else {
-      for (int64_t k = 0; k < n; ++k) {
-        const T* row = x + k * inner;
-        R* out = y + k * inner;
+    const bool keep = kKeep && mode != Mode::kLogSoftmax;
+    for (int64_t k = 0; k < n; ++k) {
+      const T* row = x + k * inner;
+      R* out = y + k * inner;
+      if (keep) {
 #pragma omp simd
         for (int64_t i = 0; i < len; ++i) {
           const C e = exp_shifted<C>(s * static_cast<C>(load(row[i])) - m[i]);
-          if constexpr (kKeep) {
-            if (mode != Mode::kLogSoftmax) out[i] = e;
-          }
+          out[i] = store<R>(e);
           sum[i] += e;
         }
+      } else {
+#pragma omp simd
+        for (int64_t i = 0; i < len; ++i) sum[i] += exp_shifted<C>(s * static_cast<C>(load(row[i])) - m[i]);
       }
     }
   } else {
@@ -189,7 +228,8 @@ void softmax_kernel(const OpContext& ctx, std::span<const TensorView> in, std::s
         for (int64_t t = lo; t < hi; ++t) {
           const int64_t o = t / chunks, i0 = (t % chunks) * chunk;
           const int64_t off = o * sl.n * sl.inner + i0;
-          softmax_chunk(x + off, y + off, sl.n, sl.inner, std::min(chunk, sl.inner - i0), scale, M);
+          if (sl.inner == 1) softmax_row(x + off, y + off, sl.n, scale, M);
+          else softmax_chunk(x + off, y + off, sl.n, sl.inner, std::min(chunk, sl.inner - i0), scale, M);
         }
       }, sl.n * chunk * 8);
     });
@@ -198,6 +238,23 @@ void softmax_kernel(const OpContext& ctx, std::span<const TensorView> in, std::s
 
 // Backward, along the axis with s = sign / temperature:
 //   softmax / softmin: dx = s y (g - sum(g y));  log_softmax: dx = s (g - e^y sum(g)).
+template <Mode M, class T>
+void backward_row(const T* g, const T* y, T* dx, int64_t n, double scale) {
+  using C = compute_t<T>;
+  const C s = static_cast<C>(scale);
+  C acc = 0;
+#pragma omp simd reduction(+ : acc)
+  for (int64_t k = 0; k < n; ++k) {
+    if constexpr (M == Mode::kLogSoftmax) acc += load(g[k]);
+    else acc += load(g[k]) * load(y[k]);
+  }
+#pragma omp simd
+  for (int64_t k = 0; k < n; ++k) {
+    if constexpr (M == Mode::kLogSoftmax) dx[k] = store<T>(s * (load(g[k]) - std::exp(load(y[k])) * acc));
+    else dx[k] = store<T>(s * load(y[k]) * (load(g[k]) - acc));
+  }
+}
+
 template <Mode M, class T>
 void backward_chunk(const T* g, const T* y, T* dx, int64_t n, int64_t inner, int64_t len, double scale) {
   using C = compute_t<T>;
@@ -242,7 +299,8 @@ void backward_kernel(const OpContext& ctx, std::span<const TensorView> in, std::
       for (int64_t t = lo; t < hi; ++t) {
         const int64_t o = t / chunks, i0 = (t % chunks) * chunk;
         const int64_t off = o * sl.n * sl.inner + i0;
-        backward_chunk<M>(g + off, y + off, dx + off, sl.n, sl.inner, std::min(chunk, sl.inner - i0), scale);
+        if (sl.inner == 1) backward_row<M>(g + off, y + off, dx + off, sl.n, scale);
+        else backward_chunk<M>(g + off, y + off, dx + off, sl.n, sl.inner, std::min(chunk, sl.inner - i0), scale);
       }
     }, sl.n * chunk * 4);
   });

@@ -232,9 +232,11 @@ struct Reducer {
   // The element as the reduction sees it, in V.
   template <class V>
   static V pre(C v) {
-    if constexpr (K == Red::kNanSum) return is_nan(v) ? V(0) : static_cast<V>(v);
-    else if constexpr (K == Red::kNanProd) return is_nan(v) ? V(1) : static_cast<V>(v);
-    else if constexpr (K == Red::kNorm1) return static_cast<V>(v < C(0) ? C(0) - v : v);
+    // Converted first, then selected: a select of two values the compiler vectorises.
+    if constexpr (K == Red::kNanSum || K == Red::kNanProd) {
+      const V d = static_cast<V>(v);
+      return d == d ? d : V(K == Red::kNanSum ? 0 : 1);
+    } else if constexpr (K == Red::kNorm1) return static_cast<V>(v < C(0) ? C(0) - v : v);
     else if constexpr (K == Red::kNorm2) return static_cast<V>(v) * static_cast<V>(v);
     else return static_cast<V>(v);
   }
@@ -427,19 +429,28 @@ struct Best {
   int64_t i;
 };
 
+// The extreme (NaN if any) by the vectorised reduction, then the first position holding it, found a block at a
+// time with a vectorised test.
 template <bool Max, class T>
 Best<Max, T> search_row(const T* p, int64_t n, int64_t base) {
-  Best<Max, T> b{load(p[0]), base};
-  if (is_nan(b.v)) return b;
-  for (int64_t k = 1; k < n; ++k) {
-    const auto v = load(p[k]);
-    if (Max ? v > b.v : v < b.v) {
-      b = {v, base + k};
-    } else if (is_nan(v)) {
-      return {v, base + k};
+  const auto m = reduce_row<Max ? Red::kMax : Red::kMin>(p, n);
+  const bool nan = is_nan(m);
+  constexpr int64_t kBlock = 512;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t e = std::min(n, b + kBlock);
+    int any = 0;
+#pragma omp simd reduction(| : any)
+    for (int64_t k = b; k < e; ++k) {
+      const auto v = load(p[k]);
+      any |= static_cast<int>(nan ? is_nan(v) : v == m);
+    }
+    if (!any) continue;
+    for (int64_t k = b; k < e; ++k) {
+      const auto v = load(p[k]);
+      if (nan ? is_nan(v) : v == m) return {v, base + k};
     }
   }
-  return b;
+  return {load(p[0]), base};  // unreachable: m is one of the elements
 }
 
 // best/idx[0, len) over rows [k0, k1) (k1 > k0) of block `o`, columns [i0, i0 + len).
