@@ -11,6 +11,130 @@ namespace Sharpnet;
 /// <summary>Every registered operator as a static method on NDArrays (MXNet's <c>mx.nd</c>).</summary>
 public static partial class ND
 {
+    /// <summary>|x|.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Abs(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_abs.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>The sum of num_args arrays of the same shape and dtype.</summary>
+    /// <param name="data">The inputs.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray AddN(IReadOnlyList<NDArray> data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_add_n.Op);
+        ArgumentNullException.ThrowIfNull(data);
+        args.Add(OpTable.Op_add_n.PNumArgs, (long)data.Count);
+        return OpInvoke.One(args, OpInvoke.AsSpan(data), @out);
+    }
+
+    /// <summary>Inverse cosine, in [0, pi].</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Arccos(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_arccos.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Inverse hyperbolic cosine.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Arccosh(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_arccosh.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Inverse sine, in [-pi/2, pi/2].</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Arcsin(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_arcsin.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Inverse hyperbolic sine.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Arcsinh(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_arcsinh.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Inverse tangent, in (-pi/2, pi/2).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Arctan(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_arctan.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Inverse hyperbolic tangent.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Arctanh(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_arctanh.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Index of the maximum along an axis (flattened if None), as float32; the first of ties, the first NaN if any.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axis to search (negative counts from the end); None: flattened. Default: None.</param>
+    /// <param name="keepdims">Keep the reduced axis as a size-1 dim. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Argmax(NDArray data, long? axis = null, bool? keepdims = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_argmax.Op);
+        args.Add(OpTable.Op_argmax.PAxis, axis);
+        args.Add(OpTable.Op_argmax.PKeepdims, keepdims);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Index of the maximum along the last axis, as float32.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray ArgmaxChannel(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_argmax_channel.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Index of the minimum along an axis (flattened if None), as float32; the first of ties, the first NaN if any.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axis to search (negative counts from the end); None: flattened. Default: None.</param>
+    /// <param name="keepdims">Keep the reduced axis as a size-1 dim. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Argmin(NDArray data, long? axis = null, bool? keepdims = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_argmin.Op);
+        args.Add(OpTable.Op_argmin.PAxis, axis);
+        args.Add(OpTable.Op_argmin.PKeepdims, keepdims);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>The positions that sort the data along an axis (stable; NaN above every number).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axis to sort along (negative counts from the end); None flattens. Default: -1.</param>
+    /// <param name="isAscend">Ascending (else descending) order. Default: True.</param>
+    /// <param name="dtype">Element type of the indices. Default: float32.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Argsort(NDArray data, long? axis = null, bool? isAscend = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_argsort.Op);
+        args.Add(OpTable.Op_argsort.PAxis, axis);
+        args.Add(OpTable.Op_argsort.PIsAscend, isAscend);
+        args.Add(OpTable.Op_argsort.PDtype, dtype);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>Batched matrix product of 3-D arrays: (B, M, K) x (B, K, N) -&gt; (B, M, N).</summary>
     /// <param name="lhs">Input lhs.</param>
     /// <param name="rhs">Input rhs.</param>
@@ -84,6 +208,16 @@ public static partial class ND
         return OpInvoke.One(args, [lhs, rhs], @out);
     }
 
+    /// <summary>sqrt(lhs^2 + rhs^2) with NumPy broadcasting.</summary>
+    /// <param name="lhs">Input lhs.</param>
+    /// <param name="rhs">Input rhs.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray BroadcastHypot(NDArray lhs, NDArray rhs, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_broadcast_hypot.Op);
+        return OpInvoke.One(args, [lhs, rhs], @out);
+    }
+
     /// <summary>1 where lhs &lt; rhs, else 0 (broadcasting).</summary>
     /// <param name="lhs">Input lhs.</param>
     /// <param name="rhs">Input rhs.</param>
@@ -114,6 +248,56 @@ public static partial class ND
         return OpInvoke.One(args, [lhs, rhs], @out);
     }
 
+    /// <summary>1 where lhs and rhs are both non-zero, else 0 (broadcasting).</summary>
+    /// <param name="lhs">Input lhs.</param>
+    /// <param name="rhs">Input rhs.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray BroadcastLogicalAnd(NDArray lhs, NDArray rhs, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_broadcast_logical_and.Op);
+        return OpInvoke.One(args, [lhs, rhs], @out);
+    }
+
+    /// <summary>1 where lhs or rhs is non-zero, else 0 (broadcasting).</summary>
+    /// <param name="lhs">Input lhs.</param>
+    /// <param name="rhs">Input rhs.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray BroadcastLogicalOr(NDArray lhs, NDArray rhs, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_broadcast_logical_or.Op);
+        return OpInvoke.One(args, [lhs, rhs], @out);
+    }
+
+    /// <summary>1 where exactly one of lhs and rhs is non-zero, else 0 (broadcasting).</summary>
+    /// <param name="lhs">Input lhs.</param>
+    /// <param name="rhs">Input rhs.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray BroadcastLogicalXor(NDArray lhs, NDArray rhs, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_broadcast_logical_xor.Op);
+        return OpInvoke.One(args, [lhs, rhs], @out);
+    }
+
+    /// <summary>max(lhs, rhs) (NaN propagates) with NumPy broadcasting.</summary>
+    /// <param name="lhs">Input lhs.</param>
+    /// <param name="rhs">Input rhs.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray BroadcastMaximum(NDArray lhs, NDArray rhs, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_broadcast_maximum.Op);
+        return OpInvoke.One(args, [lhs, rhs], @out);
+    }
+
+    /// <summary>min(lhs, rhs) (NaN propagates) with NumPy broadcasting.</summary>
+    /// <param name="lhs">Input lhs.</param>
+    /// <param name="rhs">Input rhs.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray BroadcastMinimum(NDArray lhs, NDArray rhs, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_broadcast_minimum.Op);
+        return OpInvoke.One(args, [lhs, rhs], @out);
+    }
+
     /// <summary>lhs - rhs with NumPy broadcasting. (an alias of broadcast_sub)</summary>
     /// <param name="lhs">Input lhs.</param>
     /// <param name="rhs">Input rhs.</param>
@@ -121,6 +305,16 @@ public static partial class ND
     public static NDArray BroadcastMinus(NDArray lhs, NDArray rhs, NDArray? @out = null)
     {
         using var args = OpArgs.Rent(OpTable.Op_broadcast_sub.Op);
+        return OpInvoke.One(args, [lhs, rhs], @out);
+    }
+
+    /// <summary>lhs mod rhs (the result takes rhs's sign; by zero gives 0), with NumPy broadcasting.</summary>
+    /// <param name="lhs">Input lhs.</param>
+    /// <param name="rhs">Input rhs.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray BroadcastMod(NDArray lhs, NDArray rhs, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_broadcast_mod.Op);
         return OpInvoke.One(args, [lhs, rhs], @out);
     }
 
@@ -154,6 +348,16 @@ public static partial class ND
         return OpInvoke.One(args, [lhs, rhs], @out);
     }
 
+    /// <summary>lhs ^ rhs with NumPy broadcasting.</summary>
+    /// <param name="lhs">Input lhs.</param>
+    /// <param name="rhs">Input rhs.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray BroadcastPower(NDArray lhs, NDArray rhs, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_broadcast_power.Op);
+        return OpInvoke.One(args, [lhs, rhs], @out);
+    }
+
     /// <summary>lhs - rhs with NumPy broadcasting.</summary>
     /// <param name="lhs">Input lhs.</param>
     /// <param name="rhs">Input rhs.</param>
@@ -175,6 +379,118 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>Converts to dtype: float to integer saturates and NaN gives 0; to bool is x != 0.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="dtype">Output dtype. Required.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Cast(NDArray data, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_Cast.Op);
+        args.Add(OpTable.Op_Cast.PDtype, dtype);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Cube root.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Cbrt(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_cbrt.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>The smallest integer &gt;= x.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Ceil(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_ceil.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Clips values to [a_min, a_max] (NaN stays NaN).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="aMin">Minimum value. Required.</param>
+    /// <param name="aMax">Maximum value. Required.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Clip(NDArray data, double? aMin = null, double? aMax = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_clip.Op);
+        args.Add(OpTable.Op_clip.PAMin, aMin);
+        args.Add(OpTable.Op_clip.PAMax, aMax);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Joins arrays along an axis; they must agree on every other axis.</summary>
+    /// <param name="data">The inputs.</param>
+    /// <param name="dim">The axis to join along. Default: 1.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Concat(IReadOnlyList<NDArray> data, long? dim = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_Concat.Op);
+        ArgumentNullException.ThrowIfNull(data);
+        args.Add(OpTable.Op_Concat.PNumArgs, (long)data.Count);
+        args.Add(OpTable.Op_Concat.PDim, dim);
+        return OpInvoke.One(args, OpInvoke.AsSpan(data), @out);
+    }
+
+    /// <summary>Cosine (radians).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Cos(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_cos.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Hyperbolic cosine.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Cosh(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_cosh.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>A slice on each axis: begin/end/step with Python semantics. (an alias of slice)</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="begin">Start of each axis' slice (None: from the start). Required.</param>
+    /// <param name="end">End (exclusive) of each axis' slice (None: to the end). Required.</param>
+    /// <param name="step">Step of each axis' slice (None: 1; negative walks backwards). Default: ().</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Crop(NDArray data, Shape? begin = null, Shape? end = null, Shape? step = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_slice.Op);
+        args.Add(OpTable.Op_slice.PBegin, begin);
+        args.Add(OpTable.Op_slice.PEnd, end);
+        args.Add(OpTable.Op_slice.PStep, step);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Radians to degrees.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Degrees(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_degrees.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>A vector's square matrix with it on diagonal k, or the k-th diagonal of the (axis1, axis2) planes.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="k">The diagonal: 0 the main one, positive above it, negative below. Default: 0.</param>
+    /// <param name="axis1">The first axis of the 2-D planes the diagonal is taken from. Default: 0.</param>
+    /// <param name="axis2">The second axis of those planes. Default: 1.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Diag(NDArray data, long? k = null, long? axis1 = null, long? axis2 = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_diag.Op);
+        args.Add(OpTable.Op_diag.PK, k);
+        args.Add(OpTable.Op_diag.PAxis1, axis1);
+        args.Add(OpTable.Op_diag.PAxis2, axis2);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>Matrix product (MXNet's N-d dot: lhs's last axis, or first if transposed, against rhs's first, or last if transposed).</summary>
     /// <param name="lhs">Input lhs.</param>
     /// <param name="rhs">Input rhs.</param>
@@ -187,6 +503,17 @@ public static partial class ND
         args.Add(OpTable.Op_dot.PTransposeA, transposeA);
         args.Add(OpTable.Op_dot.PTransposeB, transposeB);
         return OpInvoke.One(args, [lhs, rhs], @out);
+    }
+
+    /// <summary>The sum of num_args arrays of the same shape and dtype. (an alias of add_n)</summary>
+    /// <param name="data">The inputs.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray ElementWiseSum(IReadOnlyList<NDArray> data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_add_n.Op);
+        ArgumentNullException.ThrowIfNull(data);
+        args.Add(OpTable.Op_add_n.PNumArgs, (long)data.Count);
+        return OpInvoke.One(args, OpInvoke.AsSpan(data), @out);
     }
 
     /// <summary>lhs + rhs for arrays of the same shape.</summary>
@@ -229,6 +556,24 @@ public static partial class ND
         return OpInvoke.One(args, [lhs, rhs], @out);
     }
 
+    /// <summary>The Gauss error function.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Erf(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_erf.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>The inverse error function (+-inf at +-1, NaN outside [-1, 1]).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Erfinv(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_erfinv.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>e^x.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -249,6 +594,24 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>e^x - 1, accurate near 0.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Expm1(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_expm1.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Rounds towards zero (as trunc).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Fix(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_fix.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>Collapses all but the first dim: (d0, d1 * d2 * ...).</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -256,6 +619,54 @@ public static partial class ND
     {
         using var args = OpArgs.Rent(OpTable.Op_Flatten.Op);
         return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Reverses the order of elements along the given axes. (an alias of reverse)</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axes to reverse. Required.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Flip(NDArray data, Shape? axis = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_reverse.Op);
+        args.Add(OpTable.Op_reverse.PAxis, axis);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>The largest integer &lt;= x.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Floor(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_floor.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>The gamma function.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Gamma(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_gamma.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>log |gamma(x)|.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Gammaln(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_gammaln.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Slices of data at index tuples: indices (M, Y...) give output Y... + data.shape[M:].</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="indices">Input indices.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray GatherNd(NDArray data, NDArray indices, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_gather_nd.Op);
+        return OpInvoke.One(args, [data, indices], @out);
     }
 
     /// <summary>A copy of the input. (an alias of _copy)</summary>
@@ -267,12 +678,289 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>Determinant of each square matrix (LU with partial pivoting); shape: the batch dims, (1,) for one matrix. (an alias of _linalg_det)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgDet(NDArray a, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_det.Op);
+        return OpInvoke.One(args, [a], @out);
+    }
+
+    /// <summary>The diagonal (offset: below or above the main one) of each square matrix. (an alias of _linalg_extractdiag)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="offset">Diagonal versus the main one: negative below, positive above. Default: 0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgExtractdiag(NDArray a, long? offset = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_extractdiag.Op);
+        args.Add(OpTable.Op_linalg_extractdiag.POffset, offset);
+        return OpInvoke.One(args, [a], @out);
+    }
+
+    /// <summary>The triangle of each square matrix (bounded by the offset diagonal) packed row by row. (an alias of _linalg_extracttrian)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="offset">Diagonal bounding the triangle: 0 the main one, negative below (a lower triangle), positive above (an upper one). Default: 0.</param>
+    /// <param name="lower">With offset 0: the lower triangle (else the upper). Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgExtracttrian(NDArray a, long? offset = null, bool? lower = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_extracttrian.Op);
+        args.Add(OpTable.Op_linalg_extracttrian.POffset, offset);
+        args.Add(OpTable.Op_linalg_extracttrian.PLower, lower);
+        return OpInvoke.One(args, [a], @out);
+    }
+
+    /// <summary>alpha * op(A) * op(B) + beta * C per matrix (op: transpose or not; rows along axis, columns along the last axis, the other axes a batch). (an alias of _linalg_gemm)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="b">Input B.</param>
+    /// <param name="c">Input C.</param>
+    /// <param name="transposeA">Multiply with the transpose of A. Default: False.</param>
+    /// <param name="transposeB">Multiply with the transpose of B. Default: False.</param>
+    /// <param name="alpha">Scalar factor of A*B. Default: 1.0.</param>
+    /// <param name="beta">Scalar factor of C. Default: 1.0.</param>
+    /// <param name="axis">Axis of the matrix rows (the last axis holds the columns). Default: -2.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgGemm(NDArray a, NDArray b, NDArray c, bool? transposeA = null, bool? transposeB = null, double? alpha = null, double? beta = null, long? axis = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_gemm.Op);
+        args.Add(OpTable.Op_linalg_gemm.PTransposeA, transposeA);
+        args.Add(OpTable.Op_linalg_gemm.PTransposeB, transposeB);
+        args.Add(OpTable.Op_linalg_gemm.PAlpha, alpha);
+        args.Add(OpTable.Op_linalg_gemm.PBeta, beta);
+        args.Add(OpTable.Op_linalg_gemm.PAxis, axis);
+        return OpInvoke.One(args, [a, b, c], @out);
+    }
+
+    /// <summary>alpha * op(A) * op(B) per matrix (op: transpose or not; rows along axis, columns along the last axis, the other axes a batch). (an alias of _linalg_gemm2)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="b">Input B.</param>
+    /// <param name="transposeA">Multiply with the transpose of A. Default: False.</param>
+    /// <param name="transposeB">Multiply with the transpose of B. Default: False.</param>
+    /// <param name="alpha">Scalar factor of A*B. Default: 1.0.</param>
+    /// <param name="axis">Axis of the matrix rows (the last axis holds the columns). Default: -2.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgGemm2(NDArray a, NDArray b, bool? transposeA = null, bool? transposeB = null, double? alpha = null, long? axis = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_gemm2.Op);
+        args.Add(OpTable.Op_linalg_gemm2.PTransposeA, transposeA);
+        args.Add(OpTable.Op_linalg_gemm2.PTransposeB, transposeB);
+        args.Add(OpTable.Op_linalg_gemm2.PAlpha, alpha);
+        args.Add(OpTable.Op_linalg_gemm2.PAxis, axis);
+        return OpInvoke.One(args, [a, b], @out);
+    }
+
+    /// <summary>Inverse of each square matrix (LU with partial pivoting); a singular matrix is an error. (an alias of _linalg_inverse)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgInverse(NDArray a, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_inverse.Op);
+        return OpInvoke.One(args, [a], @out);
+    }
+
+    /// <summary>Square matrices with A's last axis on the diagonal (offset: below or above the main one), zeros elsewhere. (an alias of _linalg_makediag)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="offset">Diagonal versus the main one: negative below, positive above. Default: 0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgMakediag(NDArray a, long? offset = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_makediag.Op);
+        args.Add(OpTable.Op_linalg_makediag.POffset, offset);
+        return OpInvoke.One(args, [a], @out);
+    }
+
+    /// <summary>Square matrices with A's last axis unpacked row by row into the triangle bounded by the offset diagonal, zeros elsewhere. (an alias of _linalg_maketrian)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="offset">Diagonal bounding the triangle: 0 the main one, negative below (a lower triangle), positive above (an upper one). Default: 0.</param>
+    /// <param name="lower">With offset 0: the lower triangle (else the upper). Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgMaketrian(NDArray a, long? offset = null, bool? lower = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_maketrian.Op);
+        args.Add(OpTable.Op_linalg_maketrian.POffset, offset);
+        args.Add(OpTable.Op_linalg_maketrian.PLower, lower);
+        return OpInvoke.One(args, [a], @out);
+    }
+
+    /// <summary>Cholesky factor of each symmetric positive definite matrix: L with A = L L^T (or U with A = U^T U); A is taken as (A + A^T) / 2, itself when symmetric. A matrix that is not positive definite is an error. (an alias of _linalg_potrf)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="lower">The triangular factor is lower triangular (else upper). Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgPotrf(NDArray a, bool? lower = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_potrf.Op);
+        args.Add(OpTable.Op_linalg_potrf.PLower, lower);
+        return OpInvoke.One(args, [a], @out);
+    }
+
+    /// <summary>Inverse of A A^T (or A^T A with lower=False) from its triangular Cholesky factor A; only that triangle of A is read. (an alias of _linalg_potri)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="lower">The triangular factor is lower triangular (else upper). Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgPotri(NDArray a, bool? lower = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_potri.Op);
+        args.Add(OpTable.Op_linalg_potri.PLower, lower);
+        return OpInvoke.One(args, [a], @out);
+    }
+
+    /// <summary>Sign and natural log of the absolute determinant of each square matrix (0 and -inf when singular). (an alias of _linalg_slogdet)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="out">Arrays to write the outputs into (null entries: new arrays).</param>
+    public static NDArray[] LinalgSlogdet(NDArray a, IReadOnlyList<NDArray?>? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_slogdet.Op);
+        return OpInvoke.Invoke(args, [a], OpInvoke.OutsSpan(@out));
+    }
+
+    /// <summary>Sum of the natural logs of the diagonal of each square matrix; shape: the batch dims, (1,) for one matrix. (an alias of _linalg_sumlogdiag)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgSumlogdiag(NDArray a, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_sumlogdiag.Op);
+        return OpInvoke.One(args, [a], @out);
+    }
+
+    /// <summary>alpha * A * A^T (or alpha * A^T * A with transpose) per matrix of the batch. (an alias of _linalg_syrk)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="transpose">Compute A^T A instead of A A^T. Default: False.</param>
+    /// <param name="alpha">Scalar factor of the result. Default: 1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgSyrk(NDArray a, bool? transpose = null, double? alpha = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_syrk.Op);
+        args.Add(OpTable.Op_linalg_syrk.PTranspose, transpose);
+        args.Add(OpTable.Op_linalg_syrk.PAlpha, alpha);
+        return OpInvoke.One(args, [a], @out);
+    }
+
+    /// <summary>alpha * op(A) * B (or alpha * B * op(A) with rightside) per matrix, A triangular (only its lower, or upper, triangle is read). (an alias of _linalg_trmm)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="b">Input B.</param>
+    /// <param name="transpose">Use the transpose of the triangular matrix. Default: False.</param>
+    /// <param name="rightside">The triangular matrix multiplies from the right. Default: False.</param>
+    /// <param name="lower">A is lower triangular (else upper). Default: True.</param>
+    /// <param name="alpha">Scalar factor of the result. Default: 1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgTrmm(NDArray a, NDArray b, bool? transpose = null, bool? rightside = null, bool? lower = null, double? alpha = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_trmm.Op);
+        args.Add(OpTable.Op_linalg_trmm.PTranspose, transpose);
+        args.Add(OpTable.Op_linalg_trmm.PRightside, rightside);
+        args.Add(OpTable.Op_linalg_trmm.PLower, lower);
+        args.Add(OpTable.Op_linalg_trmm.PAlpha, alpha);
+        return OpInvoke.One(args, [a, b], @out);
+    }
+
+    /// <summary>Solves op(A) * X = alpha * B (or X * op(A) = alpha * B with rightside) per matrix, A triangular (only its lower, or upper, triangle is read). (an alias of _linalg_trsm)</summary>
+    /// <param name="a">Input A.</param>
+    /// <param name="b">Input B.</param>
+    /// <param name="transpose">Use the transpose of the triangular matrix. Default: False.</param>
+    /// <param name="rightside">The triangular matrix multiplies from the right. Default: False.</param>
+    /// <param name="lower">A is lower triangular (else upper). Default: True.</param>
+    /// <param name="alpha">Scalar factor of the result. Default: 1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinalgTrsm(NDArray a, NDArray b, bool? transpose = null, bool? rightside = null, bool? lower = null, double? alpha = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linalg_trsm.Op);
+        args.Add(OpTable.Op_linalg_trsm.PTranspose, transpose);
+        args.Add(OpTable.Op_linalg_trsm.PRightside, rightside);
+        args.Add(OpTable.Op_linalg_trsm.PLower, lower);
+        args.Add(OpTable.Op_linalg_trsm.PAlpha, alpha);
+        return OpInvoke.One(args, [a, b], @out);
+    }
+
     /// <summary>Natural logarithm.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
     public static NDArray Log(NDArray data, NDArray? @out = null)
     {
         using var args = OpArgs.Rent(OpTable.Op_log.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Base-10 logarithm.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Log10(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_log10.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>log(1 + x), accurate near 0.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Log1p(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_log1p.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Base-2 logarithm.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Log2(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_log2.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>log(softmax(x)) along an axis, computed stably.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axis to normalise along (negative counts from the end). Default: -1.</param>
+    /// <param name="temperature">Divides the input first; None means 1. Default: None.</param>
+    /// <param name="dtype">The output dtype (float16, float32 or float64); None: the input's. Default: None.</param>
+    /// <param name="useLength">Whether a length input masks each row. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LogSoftmax(NDArray data, long? axis = null, double? temperature = null, DType? dtype = null, bool? useLength = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_log_softmax.Op);
+        args.Add(OpTable.Op_log_softmax.PAxis, axis);
+        args.Add(OpTable.Op_log_softmax.PTemperature, temperature);
+        args.Add(OpTable.Op_log_softmax.PDtype, dtype);
+        args.Add(OpTable.Op_log_softmax.PUseLength, useLength);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>1 where x == 0, else 0, in x's dtype.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LogicalNot(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_logical_not.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Maximum over the given axes (all by default); NaN if any element is NaN.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">Axes to reduce (negative counts from the end); None reduces every axis. Default: None.</param>
+    /// <param name="keepdims">Keep the reduced axes as size-1 dims. Default: False.</param>
+    /// <param name="exclude">Reduce every axis except those in axis. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Max(NDArray data, Shape? axis = null, bool? keepdims = null, bool? exclude = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_max.Op);
+        args.Add(OpTable.Op_max.PAxis, axis);
+        args.Add(OpTable.Op_max.PKeepdims, keepdims);
+        args.Add(OpTable.Op_max.PExclude, exclude);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Maximum over the given axes (all by default); NaN if any element is NaN. (an alias of max)</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">Axes to reduce (negative counts from the end); None reduces every axis. Default: None.</param>
+    /// <param name="keepdims">Keep the reduced axes as size-1 dims. Default: False.</param>
+    /// <param name="exclude">Reduce every axis except those in axis. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray MaxAxis(NDArray data, Shape? axis = null, bool? keepdims = null, bool? exclude = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_max.Op);
+        args.Add(OpTable.Op_max.PAxis, axis);
+        args.Add(OpTable.Op_max.PKeepdims, keepdims);
+        args.Add(OpTable.Op_max.PExclude, exclude);
         return OpInvoke.One(args, [data], @out);
     }
 
@@ -291,12 +979,87 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>Minimum over the given axes (all by default); NaN if any element is NaN.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">Axes to reduce (negative counts from the end); None reduces every axis. Default: None.</param>
+    /// <param name="keepdims">Keep the reduced axes as size-1 dims. Default: False.</param>
+    /// <param name="exclude">Reduce every axis except those in axis. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Min(NDArray data, Shape? axis = null, bool? keepdims = null, bool? exclude = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_min.Op);
+        args.Add(OpTable.Op_min.PAxis, axis);
+        args.Add(OpTable.Op_min.PKeepdims, keepdims);
+        args.Add(OpTable.Op_min.PExclude, exclude);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Minimum over the given axes (all by default); NaN if any element is NaN. (an alias of min)</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">Axes to reduce (negative counts from the end); None reduces every axis. Default: None.</param>
+    /// <param name="keepdims">Keep the reduced axes as size-1 dims. Default: False.</param>
+    /// <param name="exclude">Reduce every axis except those in axis. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray MinAxis(NDArray data, Shape? axis = null, bool? keepdims = null, bool? exclude = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_min.Op);
+        args.Add(OpTable.Op_min.PAxis, axis);
+        args.Add(OpTable.Op_min.PKeepdims, keepdims);
+        args.Add(OpTable.Op_min.PExclude, exclude);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Product over the given axes, NaN counted as 1.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">Axes to reduce (negative counts from the end); None reduces every axis. Default: None.</param>
+    /// <param name="keepdims">Keep the reduced axes as size-1 dims. Default: False.</param>
+    /// <param name="exclude">Reduce every axis except those in axis. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Nanprod(NDArray data, Shape? axis = null, bool? keepdims = null, bool? exclude = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_nanprod.Op);
+        args.Add(OpTable.Op_nanprod.PAxis, axis);
+        args.Add(OpTable.Op_nanprod.PKeepdims, keepdims);
+        args.Add(OpTable.Op_nanprod.PExclude, exclude);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Sum over the given axes, NaN counted as 0.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">Axes to reduce (negative counts from the end); None reduces every axis. Default: None.</param>
+    /// <param name="keepdims">Keep the reduced axes as size-1 dims. Default: False.</param>
+    /// <param name="exclude">Reduce every axis except those in axis. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Nansum(NDArray data, Shape? axis = null, bool? keepdims = null, bool? exclude = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_nansum.Op);
+        args.Add(OpTable.Op_nansum.PAxis, axis);
+        args.Add(OpTable.Op_nansum.PKeepdims, keepdims);
+        args.Add(OpTable.Op_nansum.PExclude, exclude);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>-x.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
     public static NDArray Negative(NDArray data, NDArray? @out = null)
     {
         using var args = OpArgs.Rent(OpTable.Op_negative.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>The L1 or L2 norm over the given axes (all by default).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="ord">Order of the norm: 1 (sum of |x|) or 2 (Euclidean). Default: 2.</param>
+    /// <param name="axis">Axes to compute the norm over (negative counts from the end); None: all. Default: None.</param>
+    /// <param name="keepdims">Keep the reduced axes as size-1 dims. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Norm(NDArray data, long? ord = null, Shape? axis = null, bool? keepdims = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_norm.Op);
+        args.Add(OpTable.Op_norm.POrd, ord);
+        args.Add(OpTable.Op_norm.PAxis, axis);
+        args.Add(OpTable.Op_norm.PKeepdims, keepdims);
         return OpInvoke.One(args, [data], @out);
     }
 
@@ -318,6 +1081,23 @@ public static partial class ND
         return OpInvoke.One(args, [], @out);
     }
 
+    /// <summary>One-hot rows: on_value at each index along a new last axis of length depth, off_value elsewhere.</summary>
+    /// <param name="indices">Input indices.</param>
+    /// <param name="depth">The length of the one-hot axis. Required.</param>
+    /// <param name="onValue">The value at the indexed position. Default: 1.0.</param>
+    /// <param name="offValue">The value everywhere else. Default: 0.0.</param>
+    /// <param name="dtype">Element type of the output. Default: float32.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray OneHot(NDArray indices, long? depth = null, double? onValue = null, double? offValue = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_one_hot.Op);
+        args.Add(OpTable.Op_one_hot.PDepth, depth);
+        args.Add(OpTable.Op_one_hot.POnValue, onValue);
+        args.Add(OpTable.Op_one_hot.POffValue, offValue);
+        args.Add(OpTable.Op_one_hot.PDtype, dtype);
+        return OpInvoke.One(args, [indices], @out);
+    }
+
     /// <summary>An array of ones with the shape and dtype of the input.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -325,6 +1105,147 @@ public static partial class ND
     {
         using var args = OpArgs.Rent(OpTable.Op_ones_like.Op);
         return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Pads every axis by (before, after) with a constant, the edge values, or a reflection.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="mode">constant: the constant value; edge: the border value repeated; reflect: mirrored without repeating the border. One of: constant, edge, reflect. Default: constant.</param>
+    /// <param name="padWidth">(before, after) per axis, 2 * ndim items. Required.</param>
+    /// <param name="constantValue">The value for mode constant. Default: 0.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Pad(NDArray data, string? mode = null, Shape? padWidth = null, double? constantValue = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_Pad.Op);
+        args.Add(OpTable.Op_Pad.PMode, mode);
+        args.Add(OpTable.Op_Pad.PPadWidth, padWidth);
+        args.Add(OpTable.Op_Pad.PConstantValue, constantValue);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>One element along an axis per position, chosen by index (any dtype, truncated to integers).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="index">Input index.</param>
+    /// <param name="axis">The axis to pick along (negative counts from the end); None is not supported. Default: -1.</param>
+    /// <param name="keepdims">Keep the picked axis as a size-1 dim. Default: False.</param>
+    /// <param name="mode">Out-of-range indices: clip to the axis or wrap around. One of: wrap, clip. Default: clip.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Pick(NDArray data, NDArray index, long? axis = null, bool? keepdims = null, string? mode = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_pick.Op);
+        args.Add(OpTable.Op_pick.PAxis, axis);
+        args.Add(OpTable.Op_pick.PKeepdims, keepdims);
+        args.Add(OpTable.Op_pick.PMode, mode);
+        return OpInvoke.One(args, [data, index], @out);
+    }
+
+    /// <summary>Product over the given axes (all by default).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">Axes to reduce (negative counts from the end); None reduces every axis. Default: None.</param>
+    /// <param name="keepdims">Keep the reduced axes as size-1 dims. Default: False.</param>
+    /// <param name="exclude">Reduce every axis except those in axis. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Prod(NDArray data, Shape? axis = null, bool? keepdims = null, bool? exclude = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_prod.Op);
+        args.Add(OpTable.Op_prod.PAxis, axis);
+        args.Add(OpTable.Op_prod.PKeepdims, keepdims);
+        args.Add(OpTable.Op_prod.PExclude, exclude);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Degrees to radians.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Radians(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_radians.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Samples 1 with probability prob, else 0. (an alias of _random_bernoulli)</summary>
+    /// <param name="prob">Probability of a 1. Default: 0.5.</param>
+    /// <param name="shape">Shape of the output. Default: ().</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray RandomBernoulli(double? prob = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_random_bernoulli.Op);
+        args.Add(OpTable.Op_random_bernoulli.PProb, prob);
+        args.Add(OpTable.Op_random_bernoulli.PShape, shape);
+        args.Add(OpTable.Op_random_bernoulli.PCtx, ctx);
+        args.Add(OpTable.Op_random_bernoulli.PDtype, dtype);
+        return OpInvoke.One(args, [], @out);
+    }
+
+    /// <summary>Samples from an exponential distribution with rate lam. (an alias of _random_exponential)</summary>
+    /// <param name="lam">Rate of the distribution (the mean is 1 / lam). Default: 1.0.</param>
+    /// <param name="shape">Shape of the output. Default: ().</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray RandomExponential(double? lam = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_random_exponential.Op);
+        args.Add(OpTable.Op_random_exponential.PLam, lam);
+        args.Add(OpTable.Op_random_exponential.PShape, shape);
+        args.Add(OpTable.Op_random_exponential.PCtx, ctx);
+        args.Add(OpTable.Op_random_exponential.PDtype, dtype);
+        return OpInvoke.One(args, [], @out);
+    }
+
+    /// <summary>Samples from a gamma distribution with shape alpha and scale beta. (an alias of _random_gamma)</summary>
+    /// <param name="alpha">Shape of the distribution. Default: 1.0.</param>
+    /// <param name="beta">Scale of the distribution (the mean is alpha * beta). Default: 1.0.</param>
+    /// <param name="shape">Shape of the output. Default: ().</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray RandomGamma(double? alpha = null, double? beta = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_random_gamma.Op);
+        args.Add(OpTable.Op_random_gamma.PAlpha, alpha);
+        args.Add(OpTable.Op_random_gamma.PBeta, beta);
+        args.Add(OpTable.Op_random_gamma.PShape, shape);
+        args.Add(OpTable.Op_random_gamma.PCtx, ctx);
+        args.Add(OpTable.Op_random_gamma.PDtype, dtype);
+        return OpInvoke.One(args, [], @out);
+    }
+
+    /// <summary>Samples from a negative binomial distribution of mean mu and variance mu + alpha * mu^2. (an alias of _random_generalized_negative_binomial)</summary>
+    /// <param name="mu">Mean of the distribution. Default: 1.0.</param>
+    /// <param name="alpha">Dispersion (the variance is mu + alpha * mu^2). Default: 1.0.</param>
+    /// <param name="shape">Shape of the output. Default: ().</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray RandomGeneralizedNegativeBinomial(double? mu = null, double? alpha = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_random_generalized_negative_binomial.Op);
+        args.Add(OpTable.Op_random_generalized_negative_binomial.PMu, mu);
+        args.Add(OpTable.Op_random_generalized_negative_binomial.PAlpha, alpha);
+        args.Add(OpTable.Op_random_generalized_negative_binomial.PShape, shape);
+        args.Add(OpTable.Op_random_generalized_negative_binomial.PCtx, ctx);
+        args.Add(OpTable.Op_random_generalized_negative_binomial.PDtype, dtype);
+        return OpInvoke.One(args, [], @out);
+    }
+
+    /// <summary>Samples the failures before the k-th success of trials succeeding with probability p. (an alias of _random_negative_binomial)</summary>
+    /// <param name="k">Number of successes to wait for. Default: 1.</param>
+    /// <param name="p">Success probability of each trial. Default: 1.0.</param>
+    /// <param name="shape">Shape of the output. Default: ().</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray RandomNegativeBinomial(long? k = null, double? p = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_random_negative_binomial.Op);
+        args.Add(OpTable.Op_random_negative_binomial.PK, k);
+        args.Add(OpTable.Op_random_negative_binomial.PP, p);
+        args.Add(OpTable.Op_random_negative_binomial.PShape, shape);
+        args.Add(OpTable.Op_random_negative_binomial.PCtx, ctx);
+        args.Add(OpTable.Op_random_negative_binomial.PDtype, dtype);
+        return OpInvoke.One(args, [], @out);
     }
 
     /// <summary>Samples from a normal distribution N(loc, scale^2). (an alias of _random_normal)</summary>
@@ -342,6 +1263,40 @@ public static partial class ND
         args.Add(OpTable.Op_random_normal.PShape, shape);
         args.Add(OpTable.Op_random_normal.PCtx, ctx);
         args.Add(OpTable.Op_random_normal.PDtype, dtype);
+        return OpInvoke.One(args, [], @out);
+    }
+
+    /// <summary>Samples from a Poisson distribution of mean lam. (an alias of _random_poisson)</summary>
+    /// <param name="lam">Mean of the distribution. Default: 1.0.</param>
+    /// <param name="shape">Shape of the output. Default: ().</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray RandomPoisson(double? lam = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_random_poisson.Op);
+        args.Add(OpTable.Op_random_poisson.PLam, lam);
+        args.Add(OpTable.Op_random_poisson.PShape, shape);
+        args.Add(OpTable.Op_random_poisson.PCtx, ctx);
+        args.Add(OpTable.Op_random_poisson.PDtype, dtype);
+        return OpInvoke.One(args, [], @out);
+    }
+
+    /// <summary>Samples integers uniformly from [low, high). (an alias of _random_randint)</summary>
+    /// <param name="low">Lower bound (inclusive). Required.</param>
+    /// <param name="high">Upper bound (exclusive). Required.</param>
+    /// <param name="shape">Shape of the output. Default: ().</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Output dtype (int32 or int64); int32 if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray RandomRandint(long? low = null, long? high = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_random_randint.Op);
+        args.Add(OpTable.Op_random_randint.PLow, low);
+        args.Add(OpTable.Op_random_randint.PHigh, high);
+        args.Add(OpTable.Op_random_randint.PShape, shape);
+        args.Add(OpTable.Op_random_randint.PCtx, ctx);
+        args.Add(OpTable.Op_random_randint.PDtype, dtype);
         return OpInvoke.One(args, [], @out);
     }
 
@@ -363,12 +1318,43 @@ public static partial class ND
         return OpInvoke.One(args, [], @out);
     }
 
+    /// <summary>1 / cbrt(x).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Rcbrt(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_rcbrt.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>1 / x.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Reciprocal(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_reciprocal.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>max(x, 0) (NaN stays NaN).</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
     public static NDArray Relu(NDArray data, NDArray? @out = null)
     {
         using var args = OpArgs.Rent(OpTable.Op_relu.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Repeats each element along an axis (the flattened input if None).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="repeats">How many times each element repeats. Required.</param>
+    /// <param name="axis">The axis to repeat along (None: the flattened input). Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Repeat(NDArray data, long? repeats = null, long? axis = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_repeat.Op);
+        args.Add(OpTable.Op_repeat.PRepeats, repeats);
+        args.Add(OpTable.Op_repeat.PAxis, axis);
         return OpInvoke.One(args, [data], @out);
     }
 
@@ -395,6 +1381,176 @@ public static partial class ND
         return OpInvoke.One(args, [lhs, rhs], @out);
     }
 
+    /// <summary>Reverses the order of elements along the given axes.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axes to reverse. Required.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Reverse(NDArray data, Shape? axis = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_reverse.Op);
+        args.Add(OpTable.Op_reverse.PAxis, axis);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Rounds to the nearest integer, halves to even.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Rint(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_rint.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Rounds to the nearest integer, halves away from zero.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Round(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_round.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>1 / sqrt(x).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Rsqrt(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_rsqrt.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Samples from an exponential distribution of rate lam, per element. (an alias of _sample_exponential)</summary>
+    /// <param name="lam">Input lam.</param>
+    /// <param name="shape">Shape of the draws per distribution. Default: ().</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); the parameters' dtype if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SampleExponential(NDArray lam, Shape? shape = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sample_exponential.Op);
+        args.Add(OpTable.Op_sample_exponential.PShape, shape);
+        args.Add(OpTable.Op_sample_exponential.PDtype, dtype);
+        return OpInvoke.One(args, [lam], @out);
+    }
+
+    /// <summary>Samples from a gamma distribution (shape alpha, scale beta), per element. (an alias of _sample_gamma)</summary>
+    /// <param name="alpha">Input alpha.</param>
+    /// <param name="beta">Input beta.</param>
+    /// <param name="shape">Shape of the draws per distribution. Default: ().</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); the parameters' dtype if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SampleGamma(NDArray alpha, NDArray beta, Shape? shape = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sample_gamma.Op);
+        args.Add(OpTable.Op_sample_gamma.PShape, shape);
+        args.Add(OpTable.Op_sample_gamma.PDtype, dtype);
+        return OpInvoke.One(args, [alpha, beta], @out);
+    }
+
+    /// <summary>Samples from a negative binomial distribution of mean mu and variance mu + alpha * mu^2, per element. (an alias of _sample_generalized_negative_binomial)</summary>
+    /// <param name="mu">Input mu.</param>
+    /// <param name="alpha">Input alpha.</param>
+    /// <param name="shape">Shape of the draws per distribution. Default: ().</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); the parameters' dtype if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SampleGeneralizedNegativeBinomial(NDArray mu, NDArray alpha, Shape? shape = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sample_generalized_negative_binomial.Op);
+        args.Add(OpTable.Op_sample_generalized_negative_binomial.PShape, shape);
+        args.Add(OpTable.Op_sample_generalized_negative_binomial.PDtype, dtype);
+        return OpInvoke.One(args, [mu, alpha], @out);
+    }
+
+    /// <summary>Samples category indices from the probabilities along data's last axis; with get_prob, also their log probabilities. (an alias of _sample_multinomial)</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="shape">Shape of the draws per distribution. Default: ().</param>
+    /// <param name="getProb">Also return the log probability of each draw (differentiable with respect to data). Default: False.</param>
+    /// <param name="dtype">Dtype of the draws (uint8, int32, float16, float32 or float64). Default: int32.</param>
+    /// <param name="out">Arrays to write the outputs into (null entries: new arrays).</param>
+    public static NDArray[] SampleMultinomial(NDArray data, Shape? shape = null, bool? getProb = null, DType? dtype = null, IReadOnlyList<NDArray?>? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sample_multinomial.Op);
+        args.Add(OpTable.Op_sample_multinomial.PShape, shape);
+        args.Add(OpTable.Op_sample_multinomial.PGetProb, getProb);
+        args.Add(OpTable.Op_sample_multinomial.PDtype, dtype);
+        return OpInvoke.Invoke(args, [data], OpInvoke.OutsSpan(@out));
+    }
+
+    /// <summary>Samples the failures before the k-th success of trials succeeding with probability p, per element. (an alias of _sample_negative_binomial)</summary>
+    /// <param name="k">Input k.</param>
+    /// <param name="p">Input p.</param>
+    /// <param name="shape">Shape of the draws per distribution. Default: ().</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); the parameters' dtype if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SampleNegativeBinomial(NDArray k, NDArray p, Shape? shape = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sample_negative_binomial.Op);
+        args.Add(OpTable.Op_sample_negative_binomial.PShape, shape);
+        args.Add(OpTable.Op_sample_negative_binomial.PDtype, dtype);
+        return OpInvoke.One(args, [k, p], @out);
+    }
+
+    /// <summary>Samples from N(mu, sigma^2), per element. (an alias of _sample_normal)</summary>
+    /// <param name="mu">Input mu.</param>
+    /// <param name="sigma">Input sigma.</param>
+    /// <param name="shape">Shape of the draws per distribution. Default: ().</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); the parameters' dtype if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SampleNormal(NDArray mu, NDArray sigma, Shape? shape = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sample_normal.Op);
+        args.Add(OpTable.Op_sample_normal.PShape, shape);
+        args.Add(OpTable.Op_sample_normal.PDtype, dtype);
+        return OpInvoke.One(args, [mu, sigma], @out);
+    }
+
+    /// <summary>Samples from a Poisson distribution of mean lam, per element. (an alias of _sample_poisson)</summary>
+    /// <param name="lam">Input lam.</param>
+    /// <param name="shape">Shape of the draws per distribution. Default: ().</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); the parameters' dtype if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SamplePoisson(NDArray lam, Shape? shape = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sample_poisson.Op);
+        args.Add(OpTable.Op_sample_poisson.PShape, shape);
+        args.Add(OpTable.Op_sample_poisson.PDtype, dtype);
+        return OpInvoke.One(args, [lam], @out);
+    }
+
+    /// <summary>Samples uniformly from [low, high), per element. (an alias of _sample_uniform)</summary>
+    /// <param name="low">Input low.</param>
+    /// <param name="high">Input high.</param>
+    /// <param name="shape">Shape of the draws per distribution. Default: ().</param>
+    /// <param name="dtype">Output dtype (float16, float32 or float64); the parameters' dtype if None. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SampleUniform(NDArray low, NDArray high, Shape? shape = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sample_uniform.Op);
+        args.Add(OpTable.Op_sample_uniform.PShape, shape);
+        args.Add(OpTable.Op_sample_uniform.PDtype, dtype);
+        return OpInvoke.One(args, [low, high], @out);
+    }
+
+    /// <summary>Zeros of shape with data's slices written at the index tuples (the last of repeated tuples wins).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="indices">Input indices.</param>
+    /// <param name="shape">Shape of the output. Required.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray ScatterNd(NDArray data, NDArray indices, Shape? shape = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_scatter_nd.Op);
+        args.Add(OpTable.Op_scatter_nd.PShape, shape);
+        return OpInvoke.One(args, [data, indices], @out);
+    }
+
+    /// <summary>Randomly permutes the rows (the first axis) of data. (an alias of _shuffle)</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Shuffle(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_shuffle.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>1 / (1 + e^-x).</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -402,6 +1558,170 @@ public static partial class ND
     {
         using var args = OpArgs.Rent(OpTable.Op_sigmoid.Op);
         return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>-1, 0 or 1 by the sign of x (NaN stays NaN).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Sign(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sign.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Sine (radians).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Sin(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sin.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Hyperbolic sine.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Sinh(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sinh.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>A slice on each axis: begin/end/step with Python semantics.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="begin">Start of each axis' slice (None: from the start). Required.</param>
+    /// <param name="end">End (exclusive) of each axis' slice (None: to the end). Required.</param>
+    /// <param name="step">Step of each axis' slice (None: 1; negative walks backwards). Default: ().</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Slice(NDArray data, Shape? begin = null, Shape? end = null, Shape? step = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_slice.Op);
+        args.Add(OpTable.Op_slice.PBegin, begin);
+        args.Add(OpTable.Op_slice.PEnd, end);
+        args.Add(OpTable.Op_slice.PStep, step);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>The range [begin, end) of one axis.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axis to slice (negative counts from the end). Required.</param>
+    /// <param name="begin">Start index (negative counts from the end). Required.</param>
+    /// <param name="end">End index, exclusive (None: to the end). Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SliceAxis(NDArray data, long? axis = null, long? begin = null, long? end = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_slice_axis.Op);
+        args.Add(OpTable.Op_slice_axis.PAxis, axis);
+        args.Add(OpTable.Op_slice_axis.PBegin, begin);
+        args.Add(OpTable.Op_slice_axis.PEnd, end);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Splits an axis into num_outputs equal parts (optionally dropping the axis).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="numOutputs">Number of equal parts. Required.</param>
+    /// <param name="axis">The axis to split. Default: 1.</param>
+    /// <param name="squeezeAxis">Drop the split axis (each part must then have size 1 on it). Default: False.</param>
+    /// <param name="out">Arrays to write the outputs into (null entries: new arrays).</param>
+    public static NDArray[] SliceChannel(NDArray data, long? numOutputs = null, long? axis = null, bool? squeezeAxis = null, IReadOnlyList<NDArray?>? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_SliceChannel.Op);
+        args.Add(OpTable.Op_SliceChannel.PNumOutputs, numOutputs);
+        args.Add(OpTable.Op_SliceChannel.PAxis, axis);
+        args.Add(OpTable.Op_SliceChannel.PSqueezeAxis, squeezeAxis);
+        return OpInvoke.Invoke(args, [data], OpInvoke.OutsSpan(@out));
+    }
+
+    /// <summary>data cut, from index 0, to shape_like's dims on `axes` (all when empty).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="shapeLike">Input shape_like.</param>
+    /// <param name="axes">The axes to cut (all when empty). Default: ().</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SliceLike(NDArray data, NDArray shapeLike, Shape? axes = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_slice_like.Op);
+        args.Add(OpTable.Op_slice_like.PAxes, axes);
+        return OpInvoke.One(args, [data, shapeLike], @out);
+    }
+
+    /// <summary>exp(x / t) normalised to sum 1 along an axis.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axis to normalise along (negative counts from the end). Default: -1.</param>
+    /// <param name="temperature">Divides the input first; None means 1. Default: None.</param>
+    /// <param name="dtype">The output dtype (float16, float32 or float64); None: the input's. Default: None.</param>
+    /// <param name="useLength">Whether a length input masks each row. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Softmax(NDArray data, long? axis = null, double? temperature = null, DType? dtype = null, bool? useLength = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_softmax.Op);
+        args.Add(OpTable.Op_softmax.PAxis, axis);
+        args.Add(OpTable.Op_softmax.PTemperature, temperature);
+        args.Add(OpTable.Op_softmax.PDtype, dtype);
+        args.Add(OpTable.Op_softmax.PUseLength, useLength);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>softmax(-x) along an axis.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axis to normalise along (negative counts from the end). Default: -1.</param>
+    /// <param name="temperature">Divides the input first; None means 1. Default: None.</param>
+    /// <param name="dtype">The output dtype (float16, float32 or float64); None: the input's. Default: None.</param>
+    /// <param name="useLength">Whether a length input masks each row. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Softmin(NDArray data, long? axis = null, double? temperature = null, DType? dtype = null, bool? useLength = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_softmin.Op);
+        args.Add(OpTable.Op_softmin.PAxis, axis);
+        args.Add(OpTable.Op_softmin.PTemperature, temperature);
+        args.Add(OpTable.Op_softmin.PDtype, dtype);
+        args.Add(OpTable.Op_softmin.PUseLength, useLength);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>log(1 + e^x) (softplus).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Softrelu(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_softrelu.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>x / (1 + |x|).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Softsign(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_softsign.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>The data sorted along an axis (stable; NaN above every number).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axis to sort along (negative counts from the end); None flattens. Default: -1.</param>
+    /// <param name="isAscend">Ascending (else descending) order. Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Sort(NDArray data, long? axis = null, bool? isAscend = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sort.Op);
+        args.Add(OpTable.Op_sort.PAxis, axis);
+        args.Add(OpTable.Op_sort.PIsAscend, isAscend);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Splits an axis into num_outputs equal parts (optionally dropping the axis). (an alias of SliceChannel)</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="numOutputs">Number of equal parts. Required.</param>
+    /// <param name="axis">The axis to split. Default: 1.</param>
+    /// <param name="squeezeAxis">Drop the split axis (each part must then have size 1 on it). Default: False.</param>
+    /// <param name="out">Arrays to write the outputs into (null entries: new arrays).</param>
+    public static NDArray[] Split(NDArray data, long? numOutputs = null, long? axis = null, bool? squeezeAxis = null, IReadOnlyList<NDArray?>? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_SliceChannel.Op);
+        args.Add(OpTable.Op_SliceChannel.PNumOutputs, numOutputs);
+        args.Add(OpTable.Op_SliceChannel.PAxis, axis);
+        args.Add(OpTable.Op_SliceChannel.PSqueezeAxis, squeezeAxis);
+        return OpInvoke.Invoke(args, [data], OpInvoke.OutsSpan(@out));
     }
 
     /// <summary>Square root.</summary>
@@ -420,6 +1740,30 @@ public static partial class ND
     {
         using var args = OpArgs.Rent(OpTable.Op_square.Op);
         return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Drops size-1 axes (all of them when axis is None); (1,) at least.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The size-1 axes to drop (None: every size-1 axis). Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Squeeze(NDArray data, Shape? axis = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_squeeze.Op);
+        args.Add(OpTable.Op_squeeze.PAxis, axis);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Joins same-shape arrays along a new axis.</summary>
+    /// <param name="data">The inputs.</param>
+    /// <param name="axis">Where the new axis goes. Default: 0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Stack(IReadOnlyList<NDArray> data, long? axis = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_stack.Op);
+        ArgumentNullException.ThrowIfNull(data);
+        args.Add(OpTable.Op_stack.PNumArgs, (long)data.Count);
+        args.Add(OpTable.Op_stack.PAxis, axis);
+        return OpInvoke.One(args, OpInvoke.AsSpan(data), @out);
     }
 
     /// <summary>The input unchanged, with a zero gradient: gradients stop here. (an alias of BlockGrad)</summary>
@@ -461,6 +1805,55 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>Interchanges two axes.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="dim1">The first axis. Default: 0.</param>
+    /// <param name="dim2">The second axis. Default: 0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SwapAxis(NDArray data, long? dim1 = null, long? dim2 = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_SwapAxis.Op);
+        args.Add(OpTable.Op_SwapAxis.PDim1, dim1);
+        args.Add(OpTable.Op_SwapAxis.PDim2, dim2);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Interchanges two axes. (an alias of SwapAxis)</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="dim1">The first axis. Default: 0.</param>
+    /// <param name="dim2">The second axis. Default: 0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Swapaxes(NDArray data, long? dim1 = null, long? dim2 = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_SwapAxis.Op);
+        args.Add(OpTable.Op_SwapAxis.PDim1, dim1);
+        args.Add(OpTable.Op_SwapAxis.PDim2, dim2);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Elements of a along an axis at the given indices (any dtype, truncated to integers).</summary>
+    /// <param name="a">Input a.</param>
+    /// <param name="indices">Input indices.</param>
+    /// <param name="axis">The axis to take along (negative counts from the end). Default: 0.</param>
+    /// <param name="mode">Out-of-range indices: clip to the axis, wrap around, or raise an error. One of: raise, wrap, clip. Default: clip.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Take(NDArray a, NDArray indices, long? axis = null, string? mode = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_take.Op);
+        args.Add(OpTable.Op_take.PAxis, axis);
+        args.Add(OpTable.Op_take.PMode, mode);
+        return OpInvoke.One(args, [a, indices], @out);
+    }
+
+    /// <summary>Tangent (radians).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Tan(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_tan.Op);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>Hyperbolic tangent.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -468,6 +1861,36 @@ public static partial class ND
     {
         using var args = OpArgs.Rent(OpTable.Op_tanh.Op);
         return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Repeats the whole array reps times along each axis (NumPy's tile).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="reps">Repetitions per axis (aligned on the right with the input's axes). Required.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Tile(NDArray data, Shape? reps = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_tile.Op);
+        args.Add(OpTable.Op_tile.PReps, reps);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>The k largest (or smallest) elements along an axis: values, indices, a mask, or both (NaN largest).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="axis">The axis to select along (negative counts from the end); None flattens. Default: -1.</param>
+    /// <param name="k">How many elements to select; below 1 selects all (a full sort). Default: 1.</param>
+    /// <param name="retTyp">What to return: value, indices, a mask of the selected positions, or both value and indices. One of: value, indices, mask, both. Default: indices.</param>
+    /// <param name="isAscend">Select the smallest instead of the largest. Default: False.</param>
+    /// <param name="dtype">Element type of the indices. Default: float32.</param>
+    /// <param name="out">Arrays to write the outputs into (null entries: new arrays).</param>
+    public static NDArray[] Topk(NDArray data, long? axis = null, long? k = null, string? retTyp = null, bool? isAscend = null, DType? dtype = null, IReadOnlyList<NDArray?>? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_topk.Op);
+        args.Add(OpTable.Op_topk.PAxis, axis);
+        args.Add(OpTable.Op_topk.PK, k);
+        args.Add(OpTable.Op_topk.PRetTyp, retTyp);
+        args.Add(OpTable.Op_topk.PIsAscend, isAscend);
+        args.Add(OpTable.Op_topk.PDtype, dtype);
+        return OpInvoke.Invoke(args, [data], OpInvoke.OutsSpan(@out));
     }
 
     /// <summary>Permutes the axes (reverses them by default).</summary>
@@ -478,6 +1901,15 @@ public static partial class ND
     {
         using var args = OpArgs.Rent(OpTable.Op_transpose.Op);
         args.Add(OpTable.Op_transpose.PAxes, axes);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Rounds towards zero.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Trunc(NDArray data, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_trunc.Op);
         return OpInvoke.One(args, [data], @out);
     }
 
@@ -499,6 +1931,17 @@ public static partial class ND
         return OpInvoke.One(args, [], @out);
     }
 
+    /// <summary>x where condition is nonzero, else y; condition has x's shape or is 1-D over x's first axis.</summary>
+    /// <param name="condition">Input condition.</param>
+    /// <param name="x">Input x.</param>
+    /// <param name="y">Input y.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Where(NDArray condition, NDArray x, NDArray y, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_where.Op);
+        return OpInvoke.One(args, [condition, x, y], @out);
+    }
+
     /// <summary>An array of zeros with the shape and dtype of the input.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -508,9 +1951,293 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>Operators MXNet groups under <c>linalg</c>.</summary>
+    public static partial class Linalg
+    {
+        /// <summary>Determinant of each square matrix (LU with partial pivoting); shape: the batch dims, (1,) for one matrix.</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Det(NDArray a, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_det.Op);
+            return OpInvoke.One(args, [a], @out);
+        }
+
+        /// <summary>The diagonal (offset: below or above the main one) of each square matrix.</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="offset">Diagonal versus the main one: negative below, positive above. Default: 0.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Extractdiag(NDArray a, long? offset = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_extractdiag.Op);
+            args.Add(OpTable.Op_linalg_extractdiag.POffset, offset);
+            return OpInvoke.One(args, [a], @out);
+        }
+
+        /// <summary>The triangle of each square matrix (bounded by the offset diagonal) packed row by row.</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="offset">Diagonal bounding the triangle: 0 the main one, negative below (a lower triangle), positive above (an upper one). Default: 0.</param>
+        /// <param name="lower">With offset 0: the lower triangle (else the upper). Default: True.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Extracttrian(NDArray a, long? offset = null, bool? lower = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_extracttrian.Op);
+            args.Add(OpTable.Op_linalg_extracttrian.POffset, offset);
+            args.Add(OpTable.Op_linalg_extracttrian.PLower, lower);
+            return OpInvoke.One(args, [a], @out);
+        }
+
+        /// <summary>alpha * op(A) * op(B) + beta * C per matrix (op: transpose or not; rows along axis, columns along the last axis, the other axes a batch).</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="b">Input B.</param>
+        /// <param name="c">Input C.</param>
+        /// <param name="transposeA">Multiply with the transpose of A. Default: False.</param>
+        /// <param name="transposeB">Multiply with the transpose of B. Default: False.</param>
+        /// <param name="alpha">Scalar factor of A*B. Default: 1.0.</param>
+        /// <param name="beta">Scalar factor of C. Default: 1.0.</param>
+        /// <param name="axis">Axis of the matrix rows (the last axis holds the columns). Default: -2.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Gemm(NDArray a, NDArray b, NDArray c, bool? transposeA = null, bool? transposeB = null, double? alpha = null, double? beta = null, long? axis = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_gemm.Op);
+            args.Add(OpTable.Op_linalg_gemm.PTransposeA, transposeA);
+            args.Add(OpTable.Op_linalg_gemm.PTransposeB, transposeB);
+            args.Add(OpTable.Op_linalg_gemm.PAlpha, alpha);
+            args.Add(OpTable.Op_linalg_gemm.PBeta, beta);
+            args.Add(OpTable.Op_linalg_gemm.PAxis, axis);
+            return OpInvoke.One(args, [a, b, c], @out);
+        }
+
+        /// <summary>alpha * op(A) * op(B) per matrix (op: transpose or not; rows along axis, columns along the last axis, the other axes a batch).</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="b">Input B.</param>
+        /// <param name="transposeA">Multiply with the transpose of A. Default: False.</param>
+        /// <param name="transposeB">Multiply with the transpose of B. Default: False.</param>
+        /// <param name="alpha">Scalar factor of A*B. Default: 1.0.</param>
+        /// <param name="axis">Axis of the matrix rows (the last axis holds the columns). Default: -2.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Gemm2(NDArray a, NDArray b, bool? transposeA = null, bool? transposeB = null, double? alpha = null, long? axis = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_gemm2.Op);
+            args.Add(OpTable.Op_linalg_gemm2.PTransposeA, transposeA);
+            args.Add(OpTable.Op_linalg_gemm2.PTransposeB, transposeB);
+            args.Add(OpTable.Op_linalg_gemm2.PAlpha, alpha);
+            args.Add(OpTable.Op_linalg_gemm2.PAxis, axis);
+            return OpInvoke.One(args, [a, b], @out);
+        }
+
+        /// <summary>Inverse of each square matrix (LU with partial pivoting); a singular matrix is an error.</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Inverse(NDArray a, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_inverse.Op);
+            return OpInvoke.One(args, [a], @out);
+        }
+
+        /// <summary>Square matrices with A's last axis on the diagonal (offset: below or above the main one), zeros elsewhere.</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="offset">Diagonal versus the main one: negative below, positive above. Default: 0.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Makediag(NDArray a, long? offset = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_makediag.Op);
+            args.Add(OpTable.Op_linalg_makediag.POffset, offset);
+            return OpInvoke.One(args, [a], @out);
+        }
+
+        /// <summary>Square matrices with A's last axis unpacked row by row into the triangle bounded by the offset diagonal, zeros elsewhere.</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="offset">Diagonal bounding the triangle: 0 the main one, negative below (a lower triangle), positive above (an upper one). Default: 0.</param>
+        /// <param name="lower">With offset 0: the lower triangle (else the upper). Default: True.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Maketrian(NDArray a, long? offset = null, bool? lower = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_maketrian.Op);
+            args.Add(OpTable.Op_linalg_maketrian.POffset, offset);
+            args.Add(OpTable.Op_linalg_maketrian.PLower, lower);
+            return OpInvoke.One(args, [a], @out);
+        }
+
+        /// <summary>Cholesky factor of each symmetric positive definite matrix: L with A = L L^T (or U with A = U^T U); A is taken as (A + A^T) / 2, itself when symmetric. A matrix that is not positive definite is an error.</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="lower">The triangular factor is lower triangular (else upper). Default: True.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Potrf(NDArray a, bool? lower = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_potrf.Op);
+            args.Add(OpTable.Op_linalg_potrf.PLower, lower);
+            return OpInvoke.One(args, [a], @out);
+        }
+
+        /// <summary>Inverse of A A^T (or A^T A with lower=False) from its triangular Cholesky factor A; only that triangle of A is read.</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="lower">The triangular factor is lower triangular (else upper). Default: True.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Potri(NDArray a, bool? lower = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_potri.Op);
+            args.Add(OpTable.Op_linalg_potri.PLower, lower);
+            return OpInvoke.One(args, [a], @out);
+        }
+
+        /// <summary>Sign and natural log of the absolute determinant of each square matrix (0 and -inf when singular).</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="out">Arrays to write the outputs into (null entries: new arrays).</param>
+        public static NDArray[] Slogdet(NDArray a, IReadOnlyList<NDArray?>? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_slogdet.Op);
+            return OpInvoke.Invoke(args, [a], OpInvoke.OutsSpan(@out));
+        }
+
+        /// <summary>Sum of the natural logs of the diagonal of each square matrix; shape: the batch dims, (1,) for one matrix.</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Sumlogdiag(NDArray a, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_sumlogdiag.Op);
+            return OpInvoke.One(args, [a], @out);
+        }
+
+        /// <summary>alpha * A * A^T (or alpha * A^T * A with transpose) per matrix of the batch.</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="transpose">Compute A^T A instead of A A^T. Default: False.</param>
+        /// <param name="alpha">Scalar factor of the result. Default: 1.0.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Syrk(NDArray a, bool? transpose = null, double? alpha = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_syrk.Op);
+            args.Add(OpTable.Op_linalg_syrk.PTranspose, transpose);
+            args.Add(OpTable.Op_linalg_syrk.PAlpha, alpha);
+            return OpInvoke.One(args, [a], @out);
+        }
+
+        /// <summary>alpha * op(A) * B (or alpha * B * op(A) with rightside) per matrix, A triangular (only its lower, or upper, triangle is read).</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="b">Input B.</param>
+        /// <param name="transpose">Use the transpose of the triangular matrix. Default: False.</param>
+        /// <param name="rightside">The triangular matrix multiplies from the right. Default: False.</param>
+        /// <param name="lower">A is lower triangular (else upper). Default: True.</param>
+        /// <param name="alpha">Scalar factor of the result. Default: 1.0.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Trmm(NDArray a, NDArray b, bool? transpose = null, bool? rightside = null, bool? lower = null, double? alpha = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_trmm.Op);
+            args.Add(OpTable.Op_linalg_trmm.PTranspose, transpose);
+            args.Add(OpTable.Op_linalg_trmm.PRightside, rightside);
+            args.Add(OpTable.Op_linalg_trmm.PLower, lower);
+            args.Add(OpTable.Op_linalg_trmm.PAlpha, alpha);
+            return OpInvoke.One(args, [a, b], @out);
+        }
+
+        /// <summary>Solves op(A) * X = alpha * B (or X * op(A) = alpha * B with rightside) per matrix, A triangular (only its lower, or upper, triangle is read).</summary>
+        /// <param name="a">Input A.</param>
+        /// <param name="b">Input B.</param>
+        /// <param name="transpose">Use the transpose of the triangular matrix. Default: False.</param>
+        /// <param name="rightside">The triangular matrix multiplies from the right. Default: False.</param>
+        /// <param name="lower">A is lower triangular (else upper). Default: True.</param>
+        /// <param name="alpha">Scalar factor of the result. Default: 1.0.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Trsm(NDArray a, NDArray b, bool? transpose = null, bool? rightside = null, bool? lower = null, double? alpha = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_linalg_trsm.Op);
+            args.Add(OpTable.Op_linalg_trsm.PTranspose, transpose);
+            args.Add(OpTable.Op_linalg_trsm.PRightside, rightside);
+            args.Add(OpTable.Op_linalg_trsm.PLower, lower);
+            args.Add(OpTable.Op_linalg_trsm.PAlpha, alpha);
+            return OpInvoke.One(args, [a, b], @out);
+        }
+    }
+
     /// <summary>Operators MXNet groups under <c>random</c>.</summary>
     public static partial class Random
     {
+        /// <summary>Samples 1 with probability prob, else 0.</summary>
+        /// <param name="prob">Probability of a 1. Default: 0.5.</param>
+        /// <param name="shape">Shape of the output. Default: ().</param>
+        /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+        /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Bernoulli(double? prob = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_random_bernoulli.Op);
+            args.Add(OpTable.Op_random_bernoulli.PProb, prob);
+            args.Add(OpTable.Op_random_bernoulli.PShape, shape);
+            args.Add(OpTable.Op_random_bernoulli.PCtx, ctx);
+            args.Add(OpTable.Op_random_bernoulli.PDtype, dtype);
+            return OpInvoke.One(args, [], @out);
+        }
+
+        /// <summary>Samples from an exponential distribution with rate lam.</summary>
+        /// <param name="lam">Rate of the distribution (the mean is 1 / lam). Default: 1.0.</param>
+        /// <param name="shape">Shape of the output. Default: ().</param>
+        /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+        /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Exponential(double? lam = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_random_exponential.Op);
+            args.Add(OpTable.Op_random_exponential.PLam, lam);
+            args.Add(OpTable.Op_random_exponential.PShape, shape);
+            args.Add(OpTable.Op_random_exponential.PCtx, ctx);
+            args.Add(OpTable.Op_random_exponential.PDtype, dtype);
+            return OpInvoke.One(args, [], @out);
+        }
+
+        /// <summary>Samples from a gamma distribution with shape alpha and scale beta.</summary>
+        /// <param name="alpha">Shape of the distribution. Default: 1.0.</param>
+        /// <param name="beta">Scale of the distribution (the mean is alpha * beta). Default: 1.0.</param>
+        /// <param name="shape">Shape of the output. Default: ().</param>
+        /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+        /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Gamma(double? alpha = null, double? beta = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_random_gamma.Op);
+            args.Add(OpTable.Op_random_gamma.PAlpha, alpha);
+            args.Add(OpTable.Op_random_gamma.PBeta, beta);
+            args.Add(OpTable.Op_random_gamma.PShape, shape);
+            args.Add(OpTable.Op_random_gamma.PCtx, ctx);
+            args.Add(OpTable.Op_random_gamma.PDtype, dtype);
+            return OpInvoke.One(args, [], @out);
+        }
+
+        /// <summary>Samples from a negative binomial distribution of mean mu and variance mu + alpha * mu^2.</summary>
+        /// <param name="mu">Mean of the distribution. Default: 1.0.</param>
+        /// <param name="alpha">Dispersion (the variance is mu + alpha * mu^2). Default: 1.0.</param>
+        /// <param name="shape">Shape of the output. Default: ().</param>
+        /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+        /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray GeneralizedNegativeBinomial(double? mu = null, double? alpha = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_random_generalized_negative_binomial.Op);
+            args.Add(OpTable.Op_random_generalized_negative_binomial.PMu, mu);
+            args.Add(OpTable.Op_random_generalized_negative_binomial.PAlpha, alpha);
+            args.Add(OpTable.Op_random_generalized_negative_binomial.PShape, shape);
+            args.Add(OpTable.Op_random_generalized_negative_binomial.PCtx, ctx);
+            args.Add(OpTable.Op_random_generalized_negative_binomial.PDtype, dtype);
+            return OpInvoke.One(args, [], @out);
+        }
+
+        /// <summary>Samples the failures before the k-th success of trials succeeding with probability p.</summary>
+        /// <param name="k">Number of successes to wait for. Default: 1.</param>
+        /// <param name="p">Success probability of each trial. Default: 1.0.</param>
+        /// <param name="shape">Shape of the output. Default: ().</param>
+        /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+        /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray NegativeBinomial(long? k = null, double? p = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_random_negative_binomial.Op);
+            args.Add(OpTable.Op_random_negative_binomial.PK, k);
+            args.Add(OpTable.Op_random_negative_binomial.PP, p);
+            args.Add(OpTable.Op_random_negative_binomial.PShape, shape);
+            args.Add(OpTable.Op_random_negative_binomial.PCtx, ctx);
+            args.Add(OpTable.Op_random_negative_binomial.PDtype, dtype);
+            return OpInvoke.One(args, [], @out);
+        }
+
         /// <summary>Samples from a normal distribution N(loc, scale^2).</summary>
         /// <param name="loc">Mean of the distribution. Default: 0.0.</param>
         /// <param name="scale">Standard deviation of the distribution. Default: 1.0.</param>
@@ -526,6 +2253,40 @@ public static partial class ND
             args.Add(OpTable.Op_random_normal.PShape, shape);
             args.Add(OpTable.Op_random_normal.PCtx, ctx);
             args.Add(OpTable.Op_random_normal.PDtype, dtype);
+            return OpInvoke.One(args, [], @out);
+        }
+
+        /// <summary>Samples from a Poisson distribution of mean lam.</summary>
+        /// <param name="lam">Mean of the distribution. Default: 1.0.</param>
+        /// <param name="shape">Shape of the output. Default: ().</param>
+        /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+        /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Poisson(double? lam = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_random_poisson.Op);
+            args.Add(OpTable.Op_random_poisson.PLam, lam);
+            args.Add(OpTable.Op_random_poisson.PShape, shape);
+            args.Add(OpTable.Op_random_poisson.PCtx, ctx);
+            args.Add(OpTable.Op_random_poisson.PDtype, dtype);
+            return OpInvoke.One(args, [], @out);
+        }
+
+        /// <summary>Samples integers uniformly from [low, high).</summary>
+        /// <param name="low">Lower bound (inclusive). Required.</param>
+        /// <param name="high">Upper bound (exclusive). Required.</param>
+        /// <param name="shape">Shape of the output. Default: ().</param>
+        /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+        /// <param name="dtype">Output dtype (int32 or int64); int32 if None. Default: None.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray Randint(long? low = null, long? high = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_random_randint.Op);
+            args.Add(OpTable.Op_random_randint.PLow, low);
+            args.Add(OpTable.Op_random_randint.PHigh, high);
+            args.Add(OpTable.Op_random_randint.PShape, shape);
+            args.Add(OpTable.Op_random_randint.PCtx, ctx);
+            args.Add(OpTable.Op_random_randint.PDtype, dtype);
             return OpInvoke.One(args, [], @out);
         }
 
@@ -557,9 +2318,30 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("BlockGrad");
     }
 
+    internal static class Op_Cast
+    {
+        internal static readonly Operator Op = Operator.Get("Cast");
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_Concat
+    {
+        internal static readonly Operator Op = Operator.Get("Concat");
+        internal static readonly int PNumArgs = Op.Param("num_args").Index;
+        internal static readonly int PDim = Op.Param("dim").Index;
+    }
+
     internal static class Op_Flatten
     {
         internal static readonly Operator Op = Operator.Get("Flatten");
+    }
+
+    internal static class Op_Pad
+    {
+        internal static readonly Operator Op = Operator.Get("Pad");
+        internal static readonly int PMode = Op.Param("mode").Index;
+        internal static readonly int PPadWidth = Op.Param("pad_width").Index;
+        internal static readonly int PConstantValue = Op.Param("constant_value").Index;
     }
 
     internal static class Op_Reshape
@@ -569,9 +2351,174 @@ internal static class OpTable
         internal static readonly int PReverse = Op.Param("reverse").Index;
     }
 
+    internal static class Op_SliceChannel
+    {
+        internal static readonly Operator Op = Operator.Get("SliceChannel");
+        internal static readonly int PNumOutputs = Op.Param("num_outputs").Index;
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PSqueezeAxis = Op.Param("squeeze_axis").Index;
+    }
+
+    internal static class Op_SwapAxis
+    {
+        internal static readonly Operator Op = Operator.Get("SwapAxis");
+        internal static readonly int PDim1 = Op.Param("dim1").Index;
+        internal static readonly int PDim2 = Op.Param("dim2").Index;
+    }
+
     internal static class Op_copy
     {
         internal static readonly Operator Op = Operator.Get("_copy");
+    }
+
+    internal static class Op_linalg_det
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_det");
+    }
+
+    internal static class Op_linalg_extractdiag
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_extractdiag");
+        internal static readonly int POffset = Op.Param("offset").Index;
+    }
+
+    internal static class Op_linalg_extracttrian
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_extracttrian");
+        internal static readonly int POffset = Op.Param("offset").Index;
+        internal static readonly int PLower = Op.Param("lower").Index;
+    }
+
+    internal static class Op_linalg_gemm
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_gemm");
+        internal static readonly int PTransposeA = Op.Param("transpose_a").Index;
+        internal static readonly int PTransposeB = Op.Param("transpose_b").Index;
+        internal static readonly int PAlpha = Op.Param("alpha").Index;
+        internal static readonly int PBeta = Op.Param("beta").Index;
+        internal static readonly int PAxis = Op.Param("axis").Index;
+    }
+
+    internal static class Op_linalg_gemm2
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_gemm2");
+        internal static readonly int PTransposeA = Op.Param("transpose_a").Index;
+        internal static readonly int PTransposeB = Op.Param("transpose_b").Index;
+        internal static readonly int PAlpha = Op.Param("alpha").Index;
+        internal static readonly int PAxis = Op.Param("axis").Index;
+    }
+
+    internal static class Op_linalg_inverse
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_inverse");
+    }
+
+    internal static class Op_linalg_makediag
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_makediag");
+        internal static readonly int POffset = Op.Param("offset").Index;
+    }
+
+    internal static class Op_linalg_maketrian
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_maketrian");
+        internal static readonly int POffset = Op.Param("offset").Index;
+        internal static readonly int PLower = Op.Param("lower").Index;
+    }
+
+    internal static class Op_linalg_potrf
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_potrf");
+        internal static readonly int PLower = Op.Param("lower").Index;
+    }
+
+    internal static class Op_linalg_potri
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_potri");
+        internal static readonly int PLower = Op.Param("lower").Index;
+    }
+
+    internal static class Op_linalg_slogdet
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_slogdet");
+    }
+
+    internal static class Op_linalg_sumlogdiag
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_sumlogdiag");
+    }
+
+    internal static class Op_linalg_syrk
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_syrk");
+        internal static readonly int PTranspose = Op.Param("transpose").Index;
+        internal static readonly int PAlpha = Op.Param("alpha").Index;
+    }
+
+    internal static class Op_linalg_trmm
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_trmm");
+        internal static readonly int PTranspose = Op.Param("transpose").Index;
+        internal static readonly int PRightside = Op.Param("rightside").Index;
+        internal static readonly int PLower = Op.Param("lower").Index;
+        internal static readonly int PAlpha = Op.Param("alpha").Index;
+    }
+
+    internal static class Op_linalg_trsm
+    {
+        internal static readonly Operator Op = Operator.Get("_linalg_trsm");
+        internal static readonly int PTranspose = Op.Param("transpose").Index;
+        internal static readonly int PRightside = Op.Param("rightside").Index;
+        internal static readonly int PLower = Op.Param("lower").Index;
+        internal static readonly int PAlpha = Op.Param("alpha").Index;
+    }
+
+    internal static class Op_random_bernoulli
+    {
+        internal static readonly Operator Op = Operator.Get("_random_bernoulli");
+        internal static readonly int PProb = Op.Param("prob").Index;
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_random_exponential
+    {
+        internal static readonly Operator Op = Operator.Get("_random_exponential");
+        internal static readonly int PLam = Op.Param("lam").Index;
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_random_gamma
+    {
+        internal static readonly Operator Op = Operator.Get("_random_gamma");
+        internal static readonly int PAlpha = Op.Param("alpha").Index;
+        internal static readonly int PBeta = Op.Param("beta").Index;
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_random_generalized_negative_binomial
+    {
+        internal static readonly Operator Op = Operator.Get("_random_generalized_negative_binomial");
+        internal static readonly int PMu = Op.Param("mu").Index;
+        internal static readonly int PAlpha = Op.Param("alpha").Index;
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_random_negative_binomial
+    {
+        internal static readonly Operator Op = Operator.Get("_random_negative_binomial");
+        internal static readonly int PK = Op.Param("k").Index;
+        internal static readonly int PP = Op.Param("p").Index;
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
     }
 
     internal static class Op_random_normal
@@ -584,6 +2531,25 @@ internal static class OpTable
         internal static readonly int PDtype = Op.Param("dtype").Index;
     }
 
+    internal static class Op_random_poisson
+    {
+        internal static readonly Operator Op = Operator.Get("_random_poisson");
+        internal static readonly int PLam = Op.Param("lam").Index;
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_random_randint
+    {
+        internal static readonly Operator Op = Operator.Get("_random_randint");
+        internal static readonly int PLow = Op.Param("low").Index;
+        internal static readonly int PHigh = Op.Param("high").Index;
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
     internal static class Op_random_uniform
     {
         internal static readonly Operator Op = Operator.Get("_random_uniform");
@@ -591,6 +2557,136 @@ internal static class OpTable
         internal static readonly int PHigh = Op.Param("high").Index;
         internal static readonly int PShape = Op.Param("shape").Index;
         internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_sample_exponential
+    {
+        internal static readonly Operator Op = Operator.Get("_sample_exponential");
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_sample_gamma
+    {
+        internal static readonly Operator Op = Operator.Get("_sample_gamma");
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_sample_generalized_negative_binomial
+    {
+        internal static readonly Operator Op = Operator.Get("_sample_generalized_negative_binomial");
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_sample_multinomial
+    {
+        internal static readonly Operator Op = Operator.Get("_sample_multinomial");
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PGetProb = Op.Param("get_prob").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_sample_negative_binomial
+    {
+        internal static readonly Operator Op = Operator.Get("_sample_negative_binomial");
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_sample_normal
+    {
+        internal static readonly Operator Op = Operator.Get("_sample_normal");
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_sample_poisson
+    {
+        internal static readonly Operator Op = Operator.Get("_sample_poisson");
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_sample_uniform
+    {
+        internal static readonly Operator Op = Operator.Get("_sample_uniform");
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_shuffle
+    {
+        internal static readonly Operator Op = Operator.Get("_shuffle");
+    }
+
+    internal static class Op_abs
+    {
+        internal static readonly Operator Op = Operator.Get("abs");
+    }
+
+    internal static class Op_add_n
+    {
+        internal static readonly Operator Op = Operator.Get("add_n");
+        internal static readonly int PNumArgs = Op.Param("num_args").Index;
+    }
+
+    internal static class Op_arccos
+    {
+        internal static readonly Operator Op = Operator.Get("arccos");
+    }
+
+    internal static class Op_arccosh
+    {
+        internal static readonly Operator Op = Operator.Get("arccosh");
+    }
+
+    internal static class Op_arcsin
+    {
+        internal static readonly Operator Op = Operator.Get("arcsin");
+    }
+
+    internal static class Op_arcsinh
+    {
+        internal static readonly Operator Op = Operator.Get("arcsinh");
+    }
+
+    internal static class Op_arctan
+    {
+        internal static readonly Operator Op = Operator.Get("arctan");
+    }
+
+    internal static class Op_arctanh
+    {
+        internal static readonly Operator Op = Operator.Get("arctanh");
+    }
+
+    internal static class Op_argmax
+    {
+        internal static readonly Operator Op = Operator.Get("argmax");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PKeepdims = Op.Param("keepdims").Index;
+    }
+
+    internal static class Op_argmax_channel
+    {
+        internal static readonly Operator Op = Operator.Get("argmax_channel");
+    }
+
+    internal static class Op_argmin
+    {
+        internal static readonly Operator Op = Operator.Get("argmin");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PKeepdims = Op.Param("keepdims").Index;
+    }
+
+    internal static class Op_argsort
+    {
+        internal static readonly Operator Op = Operator.Get("argsort");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PIsAscend = Op.Param("is_ascend").Index;
         internal static readonly int PDtype = Op.Param("dtype").Index;
     }
 
@@ -626,6 +2722,11 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("broadcast_greater_equal");
     }
 
+    internal static class Op_broadcast_hypot
+    {
+        internal static readonly Operator Op = Operator.Get("broadcast_hypot");
+    }
+
     internal static class Op_broadcast_lesser
     {
         internal static readonly Operator Op = Operator.Get("broadcast_lesser");
@@ -641,6 +2742,36 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("broadcast_like");
     }
 
+    internal static class Op_broadcast_logical_and
+    {
+        internal static readonly Operator Op = Operator.Get("broadcast_logical_and");
+    }
+
+    internal static class Op_broadcast_logical_or
+    {
+        internal static readonly Operator Op = Operator.Get("broadcast_logical_or");
+    }
+
+    internal static class Op_broadcast_logical_xor
+    {
+        internal static readonly Operator Op = Operator.Get("broadcast_logical_xor");
+    }
+
+    internal static class Op_broadcast_maximum
+    {
+        internal static readonly Operator Op = Operator.Get("broadcast_maximum");
+    }
+
+    internal static class Op_broadcast_minimum
+    {
+        internal static readonly Operator Op = Operator.Get("broadcast_minimum");
+    }
+
+    internal static class Op_broadcast_mod
+    {
+        internal static readonly Operator Op = Operator.Get("broadcast_mod");
+    }
+
     internal static class Op_broadcast_mul
     {
         internal static readonly Operator Op = Operator.Get("broadcast_mul");
@@ -649,6 +2780,11 @@ internal static class OpTable
     internal static class Op_broadcast_not_equal
     {
         internal static readonly Operator Op = Operator.Get("broadcast_not_equal");
+    }
+
+    internal static class Op_broadcast_power
+    {
+        internal static readonly Operator Op = Operator.Get("broadcast_power");
     }
 
     internal static class Op_broadcast_sub
@@ -660,6 +2796,46 @@ internal static class OpTable
     {
         internal static readonly Operator Op = Operator.Get("broadcast_to");
         internal static readonly int PShape = Op.Param("shape").Index;
+    }
+
+    internal static class Op_cbrt
+    {
+        internal static readonly Operator Op = Operator.Get("cbrt");
+    }
+
+    internal static class Op_ceil
+    {
+        internal static readonly Operator Op = Operator.Get("ceil");
+    }
+
+    internal static class Op_clip
+    {
+        internal static readonly Operator Op = Operator.Get("clip");
+        internal static readonly int PAMin = Op.Param("a_min").Index;
+        internal static readonly int PAMax = Op.Param("a_max").Index;
+    }
+
+    internal static class Op_cos
+    {
+        internal static readonly Operator Op = Operator.Get("cos");
+    }
+
+    internal static class Op_cosh
+    {
+        internal static readonly Operator Op = Operator.Get("cosh");
+    }
+
+    internal static class Op_degrees
+    {
+        internal static readonly Operator Op = Operator.Get("degrees");
+    }
+
+    internal static class Op_diag
+    {
+        internal static readonly Operator Op = Operator.Get("diag");
+        internal static readonly int PK = Op.Param("k").Index;
+        internal static readonly int PAxis1 = Op.Param("axis1").Index;
+        internal static readonly int PAxis2 = Op.Param("axis2").Index;
     }
 
     internal static class Op_dot
@@ -689,6 +2865,16 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("elemwise_sub");
     }
 
+    internal static class Op_erf
+    {
+        internal static readonly Operator Op = Operator.Get("erf");
+    }
+
+    internal static class Op_erfinv
+    {
+        internal static readonly Operator Op = Operator.Get("erfinv");
+    }
+
     internal static class Op_exp
     {
         internal static readonly Operator Op = Operator.Get("exp");
@@ -700,9 +2886,76 @@ internal static class OpTable
         internal static readonly int PAxis = Op.Param("axis").Index;
     }
 
+    internal static class Op_expm1
+    {
+        internal static readonly Operator Op = Operator.Get("expm1");
+    }
+
+    internal static class Op_fix
+    {
+        internal static readonly Operator Op = Operator.Get("fix");
+    }
+
+    internal static class Op_floor
+    {
+        internal static readonly Operator Op = Operator.Get("floor");
+    }
+
+    internal static class Op_gamma
+    {
+        internal static readonly Operator Op = Operator.Get("gamma");
+    }
+
+    internal static class Op_gammaln
+    {
+        internal static readonly Operator Op = Operator.Get("gammaln");
+    }
+
+    internal static class Op_gather_nd
+    {
+        internal static readonly Operator Op = Operator.Get("gather_nd");
+    }
+
     internal static class Op_log
     {
         internal static readonly Operator Op = Operator.Get("log");
+    }
+
+    internal static class Op_log10
+    {
+        internal static readonly Operator Op = Operator.Get("log10");
+    }
+
+    internal static class Op_log1p
+    {
+        internal static readonly Operator Op = Operator.Get("log1p");
+    }
+
+    internal static class Op_log2
+    {
+        internal static readonly Operator Op = Operator.Get("log2");
+    }
+
+    internal static class Op_log_softmax
+    {
+        internal static readonly Operator Op = Operator.Get("log_softmax");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PTemperature = Op.Param("temperature").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+        internal static readonly int PUseLength = Op.Param("use_length").Index;
+    }
+
+    internal static class Op_logical_not
+    {
+        internal static readonly Operator Op = Operator.Get("logical_not");
+    }
+
+    internal static class Op_max
+    {
+        internal static readonly Operator Op = Operator.Get("max");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PKeepdims = Op.Param("keepdims").Index;
+        internal static readonly int PExclude = Op.Param("exclude").Index;
     }
 
     internal static class Op_mean
@@ -713,9 +2966,50 @@ internal static class OpTable
         internal static readonly int PExclude = Op.Param("exclude").Index;
     }
 
+    internal static class Op_min
+    {
+        internal static readonly Operator Op = Operator.Get("min");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PKeepdims = Op.Param("keepdims").Index;
+        internal static readonly int PExclude = Op.Param("exclude").Index;
+    }
+
+    internal static class Op_nanprod
+    {
+        internal static readonly Operator Op = Operator.Get("nanprod");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PKeepdims = Op.Param("keepdims").Index;
+        internal static readonly int PExclude = Op.Param("exclude").Index;
+    }
+
+    internal static class Op_nansum
+    {
+        internal static readonly Operator Op = Operator.Get("nansum");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PKeepdims = Op.Param("keepdims").Index;
+        internal static readonly int PExclude = Op.Param("exclude").Index;
+    }
+
     internal static class Op_negative
     {
         internal static readonly Operator Op = Operator.Get("negative");
+    }
+
+    internal static class Op_norm
+    {
+        internal static readonly Operator Op = Operator.Get("norm");
+        internal static readonly int POrd = Op.Param("ord").Index;
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PKeepdims = Op.Param("keepdims").Index;
+    }
+
+    internal static class Op_one_hot
+    {
+        internal static readonly Operator Op = Operator.Get("one_hot");
+        internal static readonly int PDepth = Op.Param("depth").Index;
+        internal static readonly int POnValue = Op.Param("on_value").Index;
+        internal static readonly int POffValue = Op.Param("off_value").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
     }
 
     internal static class Op_ones_like
@@ -723,9 +3017,47 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("ones_like");
     }
 
+    internal static class Op_pick
+    {
+        internal static readonly Operator Op = Operator.Get("pick");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PKeepdims = Op.Param("keepdims").Index;
+        internal static readonly int PMode = Op.Param("mode").Index;
+    }
+
+    internal static class Op_prod
+    {
+        internal static readonly Operator Op = Operator.Get("prod");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PKeepdims = Op.Param("keepdims").Index;
+        internal static readonly int PExclude = Op.Param("exclude").Index;
+    }
+
+    internal static class Op_radians
+    {
+        internal static readonly Operator Op = Operator.Get("radians");
+    }
+
+    internal static class Op_rcbrt
+    {
+        internal static readonly Operator Op = Operator.Get("rcbrt");
+    }
+
+    internal static class Op_reciprocal
+    {
+        internal static readonly Operator Op = Operator.Get("reciprocal");
+    }
+
     internal static class Op_relu
     {
         internal static readonly Operator Op = Operator.Get("relu");
+    }
+
+    internal static class Op_repeat
+    {
+        internal static readonly Operator Op = Operator.Get("repeat");
+        internal static readonly int PRepeats = Op.Param("repeats").Index;
+        internal static readonly int PAxis = Op.Param("axis").Index;
     }
 
     internal static class Op_reshape_like
@@ -733,9 +3065,108 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("reshape_like");
     }
 
+    internal static class Op_reverse
+    {
+        internal static readonly Operator Op = Operator.Get("reverse");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+    }
+
+    internal static class Op_rint
+    {
+        internal static readonly Operator Op = Operator.Get("rint");
+    }
+
+    internal static class Op_round
+    {
+        internal static readonly Operator Op = Operator.Get("round");
+    }
+
+    internal static class Op_rsqrt
+    {
+        internal static readonly Operator Op = Operator.Get("rsqrt");
+    }
+
+    internal static class Op_scatter_nd
+    {
+        internal static readonly Operator Op = Operator.Get("scatter_nd");
+        internal static readonly int PShape = Op.Param("shape").Index;
+    }
+
     internal static class Op_sigmoid
     {
         internal static readonly Operator Op = Operator.Get("sigmoid");
+    }
+
+    internal static class Op_sign
+    {
+        internal static readonly Operator Op = Operator.Get("sign");
+    }
+
+    internal static class Op_sin
+    {
+        internal static readonly Operator Op = Operator.Get("sin");
+    }
+
+    internal static class Op_sinh
+    {
+        internal static readonly Operator Op = Operator.Get("sinh");
+    }
+
+    internal static class Op_slice
+    {
+        internal static readonly Operator Op = Operator.Get("slice");
+        internal static readonly int PBegin = Op.Param("begin").Index;
+        internal static readonly int PEnd = Op.Param("end").Index;
+        internal static readonly int PStep = Op.Param("step").Index;
+    }
+
+    internal static class Op_slice_axis
+    {
+        internal static readonly Operator Op = Operator.Get("slice_axis");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PBegin = Op.Param("begin").Index;
+        internal static readonly int PEnd = Op.Param("end").Index;
+    }
+
+    internal static class Op_slice_like
+    {
+        internal static readonly Operator Op = Operator.Get("slice_like");
+        internal static readonly int PAxes = Op.Param("axes").Index;
+    }
+
+    internal static class Op_softmax
+    {
+        internal static readonly Operator Op = Operator.Get("softmax");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PTemperature = Op.Param("temperature").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+        internal static readonly int PUseLength = Op.Param("use_length").Index;
+    }
+
+    internal static class Op_softmin
+    {
+        internal static readonly Operator Op = Operator.Get("softmin");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PTemperature = Op.Param("temperature").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+        internal static readonly int PUseLength = Op.Param("use_length").Index;
+    }
+
+    internal static class Op_softrelu
+    {
+        internal static readonly Operator Op = Operator.Get("softrelu");
+    }
+
+    internal static class Op_softsign
+    {
+        internal static readonly Operator Op = Operator.Get("softsign");
+    }
+
+    internal static class Op_sort
+    {
+        internal static readonly Operator Op = Operator.Get("sort");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PIsAscend = Op.Param("is_ascend").Index;
     }
 
     internal static class Op_sqrt
@@ -748,6 +3179,19 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("square");
     }
 
+    internal static class Op_squeeze
+    {
+        internal static readonly Operator Op = Operator.Get("squeeze");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+    }
+
+    internal static class Op_stack
+    {
+        internal static readonly Operator Op = Operator.Get("stack");
+        internal static readonly int PNumArgs = Op.Param("num_args").Index;
+        internal static readonly int PAxis = Op.Param("axis").Index;
+    }
+
     internal static class Op_sum
     {
         internal static readonly Operator Op = Operator.Get("sum");
@@ -756,15 +3200,53 @@ internal static class OpTable
         internal static readonly int PExclude = Op.Param("exclude").Index;
     }
 
+    internal static class Op_take
+    {
+        internal static readonly Operator Op = Operator.Get("take");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PMode = Op.Param("mode").Index;
+    }
+
+    internal static class Op_tan
+    {
+        internal static readonly Operator Op = Operator.Get("tan");
+    }
+
     internal static class Op_tanh
     {
         internal static readonly Operator Op = Operator.Get("tanh");
+    }
+
+    internal static class Op_tile
+    {
+        internal static readonly Operator Op = Operator.Get("tile");
+        internal static readonly int PReps = Op.Param("reps").Index;
+    }
+
+    internal static class Op_topk
+    {
+        internal static readonly Operator Op = Operator.Get("topk");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PK = Op.Param("k").Index;
+        internal static readonly int PRetTyp = Op.Param("ret_typ").Index;
+        internal static readonly int PIsAscend = Op.Param("is_ascend").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
     }
 
     internal static class Op_transpose
     {
         internal static readonly Operator Op = Operator.Get("transpose");
         internal static readonly int PAxes = Op.Param("axes").Index;
+    }
+
+    internal static class Op_trunc
+    {
+        internal static readonly Operator Op = Operator.Get("trunc");
+    }
+
+    internal static class Op_where
+    {
+        internal static readonly Operator Op = Operator.Get("where");
     }
 
     internal static class Op_zeros_like

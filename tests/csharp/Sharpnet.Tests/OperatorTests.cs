@@ -71,7 +71,7 @@ public class OperatorTests
         using var scope = NDArray.NewScope();
         var a = NDArray.Ones((2, 3));
         var e = Assert.Throws<SharpnetException>(() => ND.Sum(a, axis: 5))!;
-        Assert.That(e.Message, Is.EqualTo("sum: axis 5 is out of range for an input of 2 dimension(s)"));
+        Assert.That(e.Message, Is.EqualTo("sum: axis 5 is out of range for an input of 2 dimension(s) (expected -2 to 1)"));
         e = Assert.Throws<SharpnetException>(() => ND.ExpandDims(a))!;
         Assert.That(e.Message, Does.StartWith("expand_dims: required parameter 'axis' is missing"));
         e = Assert.Throws<SharpnetException>(() => ND.Random.Normal(scale: -1))!;
