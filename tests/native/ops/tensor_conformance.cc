@@ -298,5 +298,35 @@ const AddCase full{{.op = "_full", .params = {{"shape", "(2, 2)"}, {"value", "2.
                     .reference = constant_ref(2.5)}};
 const AddCase zeros_scalar{{.op = "_zeros", .params = {}, .shapes = {}, .reference = constant_ref(0), .label = "legacy_1"}};
 
+RefFn values_ref(std::vector<double> v) {
+  return [v](const std::vector<Ref>&, const Params&) {
+    return std::vector<Ref>{Ref{Shape{static_cast<int64_t>(v.size())}, v}};
+  };
+}
+const AddCase arange{{.op = "_arange", .params = {{"start", "1"}, {"stop", "3"}, {"step", "0.5"}, {"repeat", "2"}},
+                      .shapes = {}, .reference = values_ref({1, 1, 1.5, 1.5, 2, 2, 2.5, 2.5})}};
+const AddCase arange_stop{{.op = "arange", .params = {{"start", "4"}}, .shapes = {}, .reference = values_ref({0, 1, 2, 3}),
+                           .dtypes = kFloatsAndInts, .label = "stop_only"}};
+const AddCase arange_down{{.op = "_arange", .params = {{"start", "2"}, {"stop", "-1"}, {"step", "-1"}}, .shapes = {},
+                           .reference = values_ref({2, 1, 0}), .label = "negative_step"}};
+const AddCase linspace{{.op = "_linspace", .params = {{"start", "-1"}, {"stop", "1"}, {"num", "5"}}, .shapes = {},
+                        .reference = values_ref({-1, -0.5, 0, 0.5, 1})}};
+const AddCase linspace_open{{.op = "linspace", .params = {{"start", "0"}, {"stop", "1"}, {"num", "4"}, {"endpoint", "False"}},
+                             .shapes = {}, .reference = values_ref({0, 0.25, 0.5, 0.75}), .label = "no_endpoint"}};
+const AddCase eye{{.op = "_eye", .params = {{"N", "3"}, {"M", "4"}, {"k", "1"}}, .shapes = {},
+                   .reference = [](const std::vector<Ref>&, const Params&) {
+                     Ref r{Shape{3, 4}, std::vector<double>(12, 0.0)};
+                     r.v[1] = r.v[6] = r.v[11] = 1;
+                     return std::vector<Ref>{r};
+                   },
+                   .dtypes = kFloatsAndInts}};
+const AddCase eye_below{{.op = "eye", .params = {{"N", "3"}, {"k", "-2"}}, .shapes = {},
+                         .reference = [](const std::vector<Ref>&, const Params&) {
+                           Ref r{Shape{3, 3}, std::vector<double>(9, 0.0)};
+                           r.v[6] = 1;
+                           return std::vector<Ref>{r};
+                         },
+                         .label = "below"}};
+
 }  // namespace
 }  // namespace sn::conformance
