@@ -10,6 +10,12 @@ public static class Measures
         "mlp_step",
     };
 
+    /// <summary>Tensor ops on 16M floats and dot (issue 6): bench/tensor.sh runs them against TorchSharp.</summary>
+    public static readonly string[] TensorNames =
+    {
+        "relu_16m", "sigmoid_16m", "add_16m", "bcast_add_16m", "sum_16m", "sum_rows_16m", "max_16m", "dot_1024", "dot_2048",
+    };
+
     public static int Run(string name)
     {
         Engine.IntraOpThreads = ThreadCount();
@@ -120,6 +126,71 @@ public static class Measures
                     p.AttachGrad();
                     return p;
                 }
+            }
+            case "relu_16m":
+            case "sigmoid_16m":
+            {
+                // In place on both sides (no fresh 64 MiB output to page in); sigmoid stays in (0, 1) when repeated.
+                using var a = NDArray.Random.Uniform(-1, 1, shape: 16 << 20);
+                bool relu = name == "relu_16m";
+                Harness.Measure("sharpnet", name, 1, 15, n =>
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        if (relu) ND.Relu(a, @out: a);
+                        else ND.Sigmoid(a, @out: a);
+                        a.WaitToRead();
+                    }
+                });
+                return 0;
+            }
+            case "add_16m":
+            case "bcast_add_16m":
+            {
+                bool column = name == "bcast_add_16m";
+                var a = NDArray.Random.Uniform(-1, 1, shape: column ? new Shape(4096, 4096) : new Shape(16 << 20));
+                using var b = column ? NDArray.Random.Uniform(-1, 1, shape: (4096, 1)) : NDArray.Random.Uniform(-1, 1, shape: 16 << 20);
+                Harness.Measure("sharpnet", name, 1, 15, n =>
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        a += b;
+                        a.WaitToRead();
+                    }
+                });
+                a.Dispose();
+                return 0;
+            }
+            case "sum_16m":
+            case "sum_rows_16m":
+            case "max_16m":
+            {
+                using var a = NDArray.Random.Uniform(-1, 1, shape: name == "sum_rows_16m" ? new Shape(4096, 4096) : new Shape(16 << 20));
+                Harness.Measure("sharpnet", name, 1, 15, n =>
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        using var r = name == "max_16m" ? ND.Max(a) : name == "sum_16m" ? ND.Sum(a) : ND.Sum(a, axis: new Shape(1));
+                        r.WaitToRead();
+                    }
+                });
+                return 0;
+            }
+            case "dot_1024":
+            case "dot_2048":
+            {
+                int size = name == "dot_1024" ? 1024 : 2048;
+                using var a = NDArray.Random.Uniform(-1, 1, shape: (size, size));
+                using var b = NDArray.Random.Uniform(-1, 1, shape: (size, size));
+                Harness.Measure("sharpnet", name, 1, size > 1024 ? 5 : 9, n =>
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        using var c = ND.Dot(a, b);
+                        c.WaitToRead();
+                    }
+                });
+                return 0;
             }
             default:
                 Console.Error.WriteLine($"unknown measure '{name}'; expected one of {string.Join(", ", Names)}");

@@ -82,6 +82,62 @@ switch (args[1])
 
         static torch.Tensor Param(params long[] shape) => (torch.randn(shape) * 0.05f).detach().requires_grad_(true);
     }
+    case "relu_16m":
+    case "sigmoid_16m":
+    {
+        using var a = torch.rand(16 << 20) * 2 - 1;
+        bool relu = args[1] == "relu_16m";
+        Harness.Measure("torchsharp", args[1], 1, 15, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (relu) a.relu_();
+                else a.sigmoid_();
+            }
+        });
+        return 0;
+    }
+    case "add_16m":
+    case "bcast_add_16m":
+    {
+        bool column = args[1] == "bcast_add_16m";
+        using var a = column ? torch.rand(4096, 4096) * 2 - 1 : torch.rand(16 << 20) * 2 - 1;
+        using var b = column ? torch.rand(4096, 1) * 2 - 1 : torch.rand(16 << 20) * 2 - 1;
+        Harness.Measure("torchsharp", args[1], 1, 15, count =>
+        {
+            for (int i = 0; i < count; i++) a.add_(b);
+        });
+        return 0;
+    }
+    case "sum_16m":
+    case "sum_rows_16m":
+    case "max_16m":
+    {
+        using var a = args[1] == "sum_rows_16m" ? torch.rand(4096, 4096) * 2 - 1 : torch.rand(16 << 20) * 2 - 1;
+        Harness.Measure("torchsharp", args[1], 1, 15, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                using var r = args[1] == "max_16m" ? a.max() : args[1] == "sum_16m" ? a.sum() : a.sum(1);
+            }
+        });
+        return 0;
+    }
+    case "dot_1024":
+    case "dot_2048":
+    {
+        int size = args[1] == "dot_1024" ? 1024 : 2048;
+        using var a = torch.rand(size, size) * 2 - 1;
+        using var b = torch.rand(size, size) * 2 - 1;
+        Harness.Measure("torchsharp", args[1], 1, size > 1024 ? 5 : 9, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                using var c = torch.matmul(a, b);
+            }
+        });
+        return 0;
+    }
     default:
         Console.Error.WriteLine($"unknown measure '{args[1]}'");
         return 2;

@@ -135,7 +135,20 @@ void broadcast_binary(const T* a, const Shape& as, const T* b, const Shape& bs, 
     }
     for (int64_t r = lo; r < hi; ++r) {
       R* o = out + r * inner;
-      for (int64_t j = 0; j < inner; ++j) o[j] = f(a[oa + j * ia], b[ob + j * ib]);
+      // Contiguous or repeated operands along the row get loops the compiler vectorises.
+      const T* ar = a + oa;
+      const T* br = b + ob;
+      if (ia == 1 && ib == 1) {
+        for (int64_t j = 0; j < inner; ++j) o[j] = f(ar[j], br[j]);
+      } else if (ia == 1 && ib == 0) {
+        const T bv = *br;
+        for (int64_t j = 0; j < inner; ++j) o[j] = f(ar[j], bv);
+      } else if (ia == 0 && ib == 1) {
+        const T av = *ar;
+        for (int64_t j = 0; j < inner; ++j) o[j] = f(av, br[j]);
+      } else {
+        for (int64_t j = 0; j < inner; ++j) o[j] = f(ar[j * ia], br[j * ib]);
+      }
       for (int d = nd - 2; d >= 0; --d) {
         auto du = static_cast<size_t>(d);
         oa += sa[du];
