@@ -6,6 +6,7 @@
 #include "ops/gradient.h"
 #include "ops/op_utils.h"
 #include "ops/tensor/special_math.h"
+#include "ops/tensor/vec_math.h"
 
 namespace sn {
 namespace {
@@ -21,6 +22,30 @@ void unary_kernel_impl(const OpContext& ctx, std::span<const TensorView> in, std
   });
 }
 
+// float32 arrays go 8 at a time through vf (libmvec) where the table has the functions it uses (ok); the rest
+// of the dtypes, the tail, and machines without libmvec take the scalar loop.
+template <class Table, class F, class VF>
+void unary_kernel_vec(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out, F f, VF vf,
+                      bool ok) {
+  if (!ok || out[0].dtype != DType::kFloat32) return unary_kernel_impl<Table>(ctx, in, out, f);
+  const float* x = in[0].ptr<float>();
+  float* y = out[0].ptr<float>();
+  parallel_for(out[0].size(), ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
+    int64_t i = lo;
+    for (; i + 8 <= hi; i += 8) _mm256_storeu_ps(y + i, vf(_mm256_loadu_ps(x + i)));
+    for (; i < hi; ++i) y[i] = f(x[i]);
+  }, 4);
+}
+
+// NAME's kernel with a vector form VEXPR of v (m: the libmvec table; NEED: the member it must have).
+#define SN_UNARY_KERNEL_V(NAME, TABLE, EXPR, NEED, VEXPR)                                                     \
+  void NAME(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {        \
+    static const vm::Functions& m = vm::functions();                                                        \
+    unary_kernel_vec<TABLE>(                                                                                \
+        ctx, in, out, [](auto x) -> decltype(x) { return EXPR; }, [](vm::V8 v) { return VEXPR; },           \
+        m.NEED != nullptr);                                                                                 \
+  }
+
 #define SN_UNARY_KERNEL(NAME, TABLE, EXPR)                                                                  \
   void NAME(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {        \
     unary_kernel_impl<TABLE>(ctx, in, out, [](auto x) -> decltype(x) { return EXPR; });                     \
@@ -31,11 +56,12 @@ using SignedDTypes = DTypeTable<float, double, half_t, bf16_t, int8_t, int32_t, 
 SN_UNARY_KERNEL(negative_kernel, SignedDTypes, -x)
 SN_UNARY_KERNEL(square_kernel, NumericDTypes, x * x)
 SN_UNARY_KERNEL(relu_kernel, NumericDTypes, x > decltype(x)(0) ? x : (x != x ? x : decltype(x)(0)))  // NaN stays NaN
-SN_UNARY_KERNEL(exp_kernel, FloatDTypes, std::exp(x))
-SN_UNARY_KERNEL(log_kernel, FloatDTypes, std::log(x))
+SN_UNARY_KERNEL_V(exp_kernel, FloatDTypes, std::exp(x), exp, m.exp(v))
+SN_UNARY_KERNEL_V(log_kernel, FloatDTypes, std::log(x), log, m.log(v))
 SN_UNARY_KERNEL(sqrt_kernel, FloatDTypes, std::sqrt(x))
-SN_UNARY_KERNEL(sigmoid_kernel, FloatDTypes, decltype(x)(1) / (decltype(x)(1) + std::exp(-x)))
-SN_UNARY_KERNEL(tanh_kernel, FloatDTypes, std::tanh(x))
+SN_UNARY_KERNEL_V(sigmoid_kernel, FloatDTypes, decltype(x)(1) / (decltype(x)(1) + std::exp(-x)), exp,
+                  _mm256_div_ps(vm::splat(1), _mm256_add_ps(vm::splat(1), m.exp(vm::neg(v)))))
+SN_UNARY_KERNEL_V(tanh_kernel, FloatDTypes, std::tanh(x), tanh, m.tanh(v))
 
 // Sign-aware ops on every numeric dtype (unsigned: abs is the identity); NaN stays NaN.
 template <class X>
@@ -68,29 +94,31 @@ SN_ROUNDING_KERNEL(trunc_kernel, std::trunc)
 using F = double;
 SN_UNARY_KERNEL(reciprocal_kernel, FloatDTypes, decltype(x)(1) / x)
 SN_UNARY_KERNEL(rsqrt_kernel, FloatDTypes, decltype(x)(1) / std::sqrt(x))
-SN_UNARY_KERNEL(cbrt_kernel, FloatDTypes, std::cbrt(x))
-SN_UNARY_KERNEL(rcbrt_kernel, FloatDTypes, decltype(x)(1) / std::cbrt(x))
-SN_UNARY_KERNEL(expm1_kernel, FloatDTypes, std::expm1(x))
-SN_UNARY_KERNEL(log1p_kernel, FloatDTypes, std::log1p(x))
-SN_UNARY_KERNEL(log2_kernel, FloatDTypes, std::log2(x))
-SN_UNARY_KERNEL(log10_kernel, FloatDTypes, std::log10(x))
-SN_UNARY_KERNEL(sin_kernel, FloatDTypes, std::sin(x))
-SN_UNARY_KERNEL(cos_kernel, FloatDTypes, std::cos(x))
-SN_UNARY_KERNEL(tan_kernel, FloatDTypes, std::tan(x))
-SN_UNARY_KERNEL(arcsin_kernel, FloatDTypes, std::asin(x))
-SN_UNARY_KERNEL(arccos_kernel, FloatDTypes, std::acos(x))
-SN_UNARY_KERNEL(arctan_kernel, FloatDTypes, std::atan(x))
-SN_UNARY_KERNEL(sinh_kernel, FloatDTypes, std::sinh(x))
-SN_UNARY_KERNEL(cosh_kernel, FloatDTypes, std::cosh(x))
-SN_UNARY_KERNEL(arcsinh_kernel, FloatDTypes, std::asinh(x))
-SN_UNARY_KERNEL(arccosh_kernel, FloatDTypes, std::acosh(x))
-SN_UNARY_KERNEL(arctanh_kernel, FloatDTypes, std::atanh(x))
+SN_UNARY_KERNEL_V(cbrt_kernel, FloatDTypes, std::cbrt(x), cbrt, m.cbrt(v))
+SN_UNARY_KERNEL_V(rcbrt_kernel, FloatDTypes, decltype(x)(1) / std::cbrt(x), cbrt,
+                  _mm256_div_ps(vm::splat(1), m.cbrt(v)))
+SN_UNARY_KERNEL_V(expm1_kernel, FloatDTypes, std::expm1(x), expm1, m.expm1(v))
+SN_UNARY_KERNEL_V(log1p_kernel, FloatDTypes, std::log1p(x), log1p, m.log1p(v))
+SN_UNARY_KERNEL_V(log2_kernel, FloatDTypes, std::log2(x), log2, m.log2(v))
+SN_UNARY_KERNEL_V(log10_kernel, FloatDTypes, std::log10(x), log10, m.log10(v))
+SN_UNARY_KERNEL_V(sin_kernel, FloatDTypes, std::sin(x), sin, m.sin(v))
+SN_UNARY_KERNEL_V(cos_kernel, FloatDTypes, std::cos(x), cos, m.cos(v))
+SN_UNARY_KERNEL_V(tan_kernel, FloatDTypes, std::tan(x), tan, m.tan(v))
+SN_UNARY_KERNEL_V(arcsin_kernel, FloatDTypes, std::asin(x), asin, m.asin(v))
+SN_UNARY_KERNEL_V(arccos_kernel, FloatDTypes, std::acos(x), acos, m.acos(v))
+SN_UNARY_KERNEL_V(arctan_kernel, FloatDTypes, std::atan(x), atan, m.atan(v))
+SN_UNARY_KERNEL_V(sinh_kernel, FloatDTypes, std::sinh(x), sinh, m.sinh(v))
+SN_UNARY_KERNEL_V(cosh_kernel, FloatDTypes, std::cosh(x), cosh, m.cosh(v))
+SN_UNARY_KERNEL_V(arcsinh_kernel, FloatDTypes, std::asinh(x), asinh, m.asinh(v))
+SN_UNARY_KERNEL_V(arccosh_kernel, FloatDTypes, std::acosh(x), acosh, m.acosh(v))
+SN_UNARY_KERNEL_V(arctanh_kernel, FloatDTypes, std::atanh(x), atanh, m.atanh(v))
 SN_UNARY_KERNEL(degrees_kernel, FloatDTypes, x * decltype(x)(180 / std::numbers::pi))
 SN_UNARY_KERNEL(radians_kernel, FloatDTypes, x * decltype(x)(std::numbers::pi / 180))
 SN_UNARY_KERNEL(softsign_kernel, FloatDTypes, x / (decltype(x)(1) + std::abs(x)))
 // log(1 + e^x) without overflow: x itself once e^x dwarfs 1.
-SN_UNARY_KERNEL(softrelu_kernel, FloatDTypes, x > decltype(x)(20) ? x : std::log1p(std::exp(x)))
-SN_UNARY_KERNEL(erf_kernel, FloatDTypes, std::erf(x))
+SN_UNARY_KERNEL_V(softrelu_kernel, FloatDTypes, x > decltype(x)(20) ? x : std::log1p(std::exp(x)), log1p,
+                  _mm256_blendv_ps(m.log1p(m.exp(v)), v, _mm256_cmp_ps(v, vm::splat(20), _CMP_GT_OQ)))
+SN_UNARY_KERNEL_V(erf_kernel, FloatDTypes, std::erf(x), erf, m.erf(v))
 SN_UNARY_KERNEL(erfinv_kernel, FloatDTypes, static_cast<decltype(x)>(special::erfinv(static_cast<F>(x))))
 SN_UNARY_KERNEL(gamma_kernel, FloatDTypes, std::tgamma(x))
 SN_UNARY_KERNEL(gammaln_kernel, FloatDTypes, [](auto v) {
