@@ -31,6 +31,28 @@ public static partial class ND
         return OpInvoke.One(args, OpInvoke.AsSpan(data), @out);
     }
 
+    /// <summary>Evenly spaced values in [start, stop), each repeated `repeat` times. (an alias of _arange)</summary>
+    /// <param name="start">First value (the end, from 0, when stop is None). Required.</param>
+    /// <param name="stop">End of the range, exclusive. Default: None.</param>
+    /// <param name="step">Spacing between values. Default: 1.0.</param>
+    /// <param name="repeat">How many times each value repeats. Default: 1.</param>
+    /// <param name="inferRange">Symbolic graphs: take the length from the output's shape. Default: False.</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Element type of the output. Default: float32.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Arange(double? start = null, double? stop = null, double? step = null, long? repeat = null, bool? inferRange = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_arange.Op);
+        args.Add(OpTable.Op_arange.PStart, start);
+        args.Add(OpTable.Op_arange.PStop, stop);
+        args.Add(OpTable.Op_arange.PStep, step);
+        args.Add(OpTable.Op_arange.PRepeat, repeat);
+        args.Add(OpTable.Op_arange.PInferRange, inferRange);
+        args.Add(OpTable.Op_arange.PCtx, ctx);
+        args.Add(OpTable.Op_arange.PDtype, dtype);
+        return OpInvoke.One(args, [], @out);
+    }
+
     /// <summary>Inverse cosine, in [0, pi].</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -603,6 +625,24 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>An N x M matrix with ones on the k-th diagonal. (an alias of _eye)</summary>
+    /// <param name="n">Number of rows. Required.</param>
+    /// <param name="m">Number of columns (0: N). Default: 0.</param>
+    /// <param name="k">Diagonal: 0 the main one, positive above, negative below. Default: 0.</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Element type of the output. Default: float32.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Eye(long? n = null, long? m = null, long? k = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_eye.Op);
+        args.Add(OpTable.Op_eye.PN, n);
+        args.Add(OpTable.Op_eye.PM, m);
+        args.Add(OpTable.Op_eye.PK, k);
+        args.Add(OpTable.Op_eye.PCtx, ctx);
+        args.Add(OpTable.Op_eye.PDtype, dtype);
+        return OpInvoke.One(args, [], @out);
+    }
+
     /// <summary>Rounds towards zero (as trunc).</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -639,6 +679,22 @@ public static partial class ND
     {
         using var args = OpArgs.Rent(OpTable.Op_floor.Op);
         return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>An array with every element set to a value. (an alias of _full)</summary>
+    /// <param name="shape">Shape of the output. Default: ().</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Element type of the output. Default: float32.</param>
+    /// <param name="value">The value of every element. Default: 0.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Full(Shape? shape = null, Context? ctx = null, DType? dtype = null, double? value = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_full.Op);
+        args.Add(OpTable.Op_full.PShape, shape);
+        args.Add(OpTable.Op_full.PCtx, ctx);
+        args.Add(OpTable.Op_full.PDtype, dtype);
+        args.Add(OpTable.Op_full.PValue, value);
+        return OpInvoke.One(args, [], @out);
     }
 
     /// <summary>The gamma function.</summary>
@@ -872,6 +928,26 @@ public static partial class ND
         return OpInvoke.One(args, [a, b], @out);
     }
 
+    /// <summary>num evenly spaced values from start to stop. (an alias of _linspace)</summary>
+    /// <param name="start">First value. Required.</param>
+    /// <param name="stop">Last value (included when endpoint is true). Required.</param>
+    /// <param name="num">Number of values. Required.</param>
+    /// <param name="endpoint">Whether stop is the last value. Default: True.</param>
+    /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
+    /// <param name="dtype">Element type of the output. Default: float32.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Linspace(double? start = null, double? stop = null, long? num = null, bool? endpoint = null, Context? ctx = null, DType? dtype = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_linspace.Op);
+        args.Add(OpTable.Op_linspace.PStart, start);
+        args.Add(OpTable.Op_linspace.PStop, stop);
+        args.Add(OpTable.Op_linspace.PNum, num);
+        args.Add(OpTable.Op_linspace.PEndpoint, endpoint);
+        args.Add(OpTable.Op_linspace.PCtx, ctx);
+        args.Add(OpTable.Op_linspace.PDtype, dtype);
+        return OpInvoke.One(args, [], @out);
+    }
+
     /// <summary>Natural logarithm.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -910,19 +986,22 @@ public static partial class ND
 
     /// <summary>log(softmax(x)) along an axis, computed stably.</summary>
     /// <param name="data">Input data.</param>
+    /// <param name="length">Input length, used when use_length is True; giving it sets use_length.</param>
     /// <param name="axis">The axis to normalise along (negative counts from the end). Default: -1.</param>
     /// <param name="temperature">Divides the input first; None means 1. Default: None.</param>
     /// <param name="dtype">The output dtype (float16, float32 or float64); None: the input's. Default: None.</param>
-    /// <param name="useLength">Whether a length input masks each row. Default: False.</param>
+    /// <param name="useLength">Take a length input (data's shape without axis): each line uses its first length elements and is 0 after them. Default: False.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
-    public static NDArray LogSoftmax(NDArray data, long? axis = null, double? temperature = null, DType? dtype = null, bool? useLength = null, NDArray? @out = null)
+    public static NDArray LogSoftmax(NDArray data, NDArray? length = null, long? axis = null, double? temperature = null, DType? dtype = null, bool? useLength = null, NDArray? @out = null)
     {
         using var args = OpArgs.Rent(OpTable.Op_log_softmax.Op);
         args.Add(OpTable.Op_log_softmax.PAxis, axis);
         args.Add(OpTable.Op_log_softmax.PTemperature, temperature);
         args.Add(OpTable.Op_log_softmax.PDtype, dtype);
         args.Add(OpTable.Op_log_softmax.PUseLength, useLength);
-        return OpInvoke.One(args, [data], @out);
+        if (length is not null && useLength is null) args.Add(OpTable.Op_log_softmax.PUseLength, true);
+        NDArray[] inputs = length is null ? [data] : [data, length];
+        return OpInvoke.One(args, inputs, @out);
     }
 
     /// <summary>1 where x == 0, else 0, in x's dtype.</summary>
@@ -1646,36 +1725,42 @@ public static partial class ND
 
     /// <summary>exp(x / t) normalised to sum 1 along an axis.</summary>
     /// <param name="data">Input data.</param>
+    /// <param name="length">Input length, used when use_length is True; giving it sets use_length.</param>
     /// <param name="axis">The axis to normalise along (negative counts from the end). Default: -1.</param>
     /// <param name="temperature">Divides the input first; None means 1. Default: None.</param>
     /// <param name="dtype">The output dtype (float16, float32 or float64); None: the input's. Default: None.</param>
-    /// <param name="useLength">Whether a length input masks each row. Default: False.</param>
+    /// <param name="useLength">Take a length input (data's shape without axis): each line uses its first length elements and is 0 after them. Default: False.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
-    public static NDArray Softmax(NDArray data, long? axis = null, double? temperature = null, DType? dtype = null, bool? useLength = null, NDArray? @out = null)
+    public static NDArray Softmax(NDArray data, NDArray? length = null, long? axis = null, double? temperature = null, DType? dtype = null, bool? useLength = null, NDArray? @out = null)
     {
         using var args = OpArgs.Rent(OpTable.Op_softmax.Op);
         args.Add(OpTable.Op_softmax.PAxis, axis);
         args.Add(OpTable.Op_softmax.PTemperature, temperature);
         args.Add(OpTable.Op_softmax.PDtype, dtype);
         args.Add(OpTable.Op_softmax.PUseLength, useLength);
-        return OpInvoke.One(args, [data], @out);
+        if (length is not null && useLength is null) args.Add(OpTable.Op_softmax.PUseLength, true);
+        NDArray[] inputs = length is null ? [data] : [data, length];
+        return OpInvoke.One(args, inputs, @out);
     }
 
     /// <summary>softmax(-x) along an axis.</summary>
     /// <param name="data">Input data.</param>
+    /// <param name="length">Input length, used when use_length is True; giving it sets use_length.</param>
     /// <param name="axis">The axis to normalise along (negative counts from the end). Default: -1.</param>
     /// <param name="temperature">Divides the input first; None means 1. Default: None.</param>
     /// <param name="dtype">The output dtype (float16, float32 or float64); None: the input's. Default: None.</param>
-    /// <param name="useLength">Whether a length input masks each row. Default: False.</param>
+    /// <param name="useLength">Take a length input (data's shape without axis): each line uses its first length elements and is 0 after them. Default: False.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
-    public static NDArray Softmin(NDArray data, long? axis = null, double? temperature = null, DType? dtype = null, bool? useLength = null, NDArray? @out = null)
+    public static NDArray Softmin(NDArray data, NDArray? length = null, long? axis = null, double? temperature = null, DType? dtype = null, bool? useLength = null, NDArray? @out = null)
     {
         using var args = OpArgs.Rent(OpTable.Op_softmin.Op);
         args.Add(OpTable.Op_softmin.PAxis, axis);
         args.Add(OpTable.Op_softmin.PTemperature, temperature);
         args.Add(OpTable.Op_softmin.PDtype, dtype);
         args.Add(OpTable.Op_softmin.PUseLength, useLength);
-        return OpInvoke.One(args, [data], @out);
+        if (length is not null && useLength is null) args.Add(OpTable.Op_softmin.PUseLength, true);
+        NDArray[] inputs = length is null ? [data] : [data, length];
+        return OpInvoke.One(args, inputs, @out);
     }
 
     /// <summary>log(1 + e^x) (softplus).</summary>
@@ -2366,9 +2451,40 @@ internal static class OpTable
         internal static readonly int PDim2 = Op.Param("dim2").Index;
     }
 
+    internal static class Op_arange
+    {
+        internal static readonly Operator Op = Operator.Get("_arange");
+        internal static readonly int PStart = Op.Param("start").Index;
+        internal static readonly int PStop = Op.Param("stop").Index;
+        internal static readonly int PStep = Op.Param("step").Index;
+        internal static readonly int PRepeat = Op.Param("repeat").Index;
+        internal static readonly int PInferRange = Op.Param("infer_range").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
     internal static class Op_copy
     {
         internal static readonly Operator Op = Operator.Get("_copy");
+    }
+
+    internal static class Op_eye
+    {
+        internal static readonly Operator Op = Operator.Get("_eye");
+        internal static readonly int PN = Op.Param("N").Index;
+        internal static readonly int PM = Op.Param("M").Index;
+        internal static readonly int PK = Op.Param("k").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_full
+    {
+        internal static readonly Operator Op = Operator.Get("_full");
+        internal static readonly int PShape = Op.Param("shape").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+        internal static readonly int PValue = Op.Param("value").Index;
     }
 
     internal static class Op_linalg_det
@@ -2471,6 +2587,17 @@ internal static class OpTable
         internal static readonly int PRightside = Op.Param("rightside").Index;
         internal static readonly int PLower = Op.Param("lower").Index;
         internal static readonly int PAlpha = Op.Param("alpha").Index;
+    }
+
+    internal static class Op_linspace
+    {
+        internal static readonly Operator Op = Operator.Get("_linspace");
+        internal static readonly int PStart = Op.Param("start").Index;
+        internal static readonly int PStop = Op.Param("stop").Index;
+        internal static readonly int PNum = Op.Param("num").Index;
+        internal static readonly int PEndpoint = Op.Param("endpoint").Index;
+        internal static readonly int PCtx = Op.Param("ctx").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
     }
 
     internal static class Op_random_bernoulli

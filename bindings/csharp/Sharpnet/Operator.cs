@@ -19,6 +19,11 @@ public sealed record OperatorParam(string Name, int Index, ParamKind Kind, Param
                                    bool IsRequired, string DefaultLiteral, string Doc, IReadOnlyList<string> EnumNames,
                                    double? Min, double? Max);
 
+/// <summary>An input exists only when a parameter has a value.</summary>
+/// <param name="Param">The parameter (<c>use_length</c>).</param>
+/// <param name="Value">Its value, in MXNet's spelling (<c>True</c>).</param>
+public sealed record InputCondition(string Param, string Value);
+
 /// <summary>A registered operator: what the native registry declares about it (MXNet's op introspection).</summary>
 public sealed class Operator
 {
@@ -28,7 +33,7 @@ public sealed class Operator
     private readonly FrozenDictionary<string, OperatorParam> _params;
 
     private Operator(int id, string name, string doc, string[] aliases, string[] aliasHints, string[] inputs,
-                     bool[] auxiliary, string variadicKey, string[] outputs, int numOutputs, int numVisibleOutputs,
+                     bool[] auxiliary, InputCondition?[] conditions, string variadicKey, string[] outputs, int numOutputs, int numVisibleOutputs,
                      OperatorParam[] parameters, bool differentiable, DType[] dtypes)
     {
         Id = id;
@@ -38,6 +43,7 @@ public sealed class Operator
         AliasNameHints = aliasHints;
         Inputs = inputs;
         AuxiliaryInputs = inputs.Where((_, i) => auxiliary[i]).ToArray();
+        InputConditions = conditions;
         VariadicKey = variadicKey;
         Outputs = outputs;
         NumOutputs = numOutputs;
@@ -62,6 +68,11 @@ public sealed class Operator
     public IReadOnlyList<string> Inputs { get; }
     /// <summary>Inputs the operator mutates (auxiliary states such as a moving mean).</summary>
     public IReadOnlyList<string> AuxiliaryInputs { get; }
+    /// <summary>
+    /// For each named input, the parameter value it exists under (softmax's <c>length</c> when <c>use_length</c> is
+    /// True), or null for inputs that are always there. Conditional inputs are trailing.
+    /// </summary>
+    public IReadOnlyList<InputCondition?> InputConditions { get; }
     /// <summary>The parameter counting variadic inputs (<c>num_args</c>), or "".</summary>
     public string VariadicKey { get; }
     /// <summary>Whether the inputs are a list rather than named.</summary>
@@ -124,11 +135,15 @@ public sealed class Operator
             }
             var inputs = new string[numInputs];
             var aux = new bool[numInputs];
+            var conditions = new InputCondition?[numInputs];
             for (int i = 0; i < numInputs; i++)
             {
                 NativeStatus.Check(Native.sn_op_get_input(id, i, out byte* input, out byte isAux));
                 inputs[i] = NativeStatus.ReadUtf8(input);
                 aux[i] = isAux != 0;
+                NativeStatus.Check(Native.sn_op_get_input_condition(id, i, out byte* param, out byte* value));
+                string p = NativeStatus.ReadUtf8(param);
+                if (p.Length > 0) conditions[i] = new InputCondition(p, NativeStatus.ReadUtf8(value));
             }
             var outputs = new List<string>();
             for (int i = 0; i < Math.Max(numOutputs, 0); i++)
@@ -153,7 +168,7 @@ public sealed class Operator
                     hasMax != 0 ? max : null);
             }
             NativeStatus.Check(Native.sn_op_get_dtypes(id, dtypes, out int numDTypes));
-            var op = new Operator(id, NativeStatus.ReadUtf8(name), NativeStatus.ReadUtf8(doc), aliases, hints, inputs, aux,
+            var op = new Operator(id, NativeStatus.ReadUtf8(name), NativeStatus.ReadUtf8(doc), aliases, hints, inputs, aux, conditions,
                 NativeStatus.ReadUtf8(variadic), outputs.ToArray(), numOutputs, numVisible, parameters, differentiable != 0,
                 dtypes[..Math.Min(numDTypes, dtypes.Length)].ToArray());
             all[id] = op;

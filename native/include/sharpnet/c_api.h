@@ -68,7 +68,7 @@ extern "C" {
 /** The ABI version of this header: a binding requires the same major and at least its minor. */
 enum {
   SN_ABI_VERSION_MAJOR = 1,
-  SN_ABI_VERSION_MINOR = 3
+  SN_ABI_VERSION_MINOR = 4
 };
 
 /** Status of every call. Values are stable and only ever appended. */
@@ -581,6 +581,15 @@ SN_API sn_status sn_op_get_alias(int32_t op, int32_t index, SN_OUT SN_STATIC con
 /** Input `index`: its name, and whether the operator mutates it (an auxiliary state such as a moving mean). */
 SN_API sn_status sn_op_get_input(int32_t op, int32_t index, SN_OUT SN_STATIC const char** name,
                                  SN_OUT uint8_t* is_auxiliary);
+
+/**
+ * Whether input `index` is conditional (ABI 1.4): it exists only when parameter `param` has
+ * `value` in MXNet's spelling (softmax's `length` when use_length is "True", FullyConnected's
+ * `bias` when no_bias is "False"); conditional inputs are trailing. Both are "" for inputs that
+ * are always present.
+ */
+SN_API sn_status sn_op_get_input_condition(int32_t op, int32_t index, SN_OUT SN_STATIC const char** param,
+                                           SN_OUT SN_STATIC const char** value);
 
 /** Output `index`: its name, and whether it is hidden (read only by the gradient). */
 SN_API sn_status sn_op_get_output(int32_t op, int32_t index, SN_OUT SN_STATIC const char** name,

@@ -204,6 +204,21 @@ SN_API sn_status sn_op_get_input(int32_t op, int32_t index, const char** name, u
   SN_API_END();
 }
 
+SN_API sn_status sn_op_get_input_condition(int32_t op, int32_t index, const char** param, const char** value) {
+  SN_API_BEGIN();
+  constexpr const char* kFn = "sn_op_get_input_condition";
+  check_not_null(param, kFn, "param");
+  check_not_null(value, kFn, "value");
+  const sn::OpDef& d = op_at(op, kFn);
+  SN_CHECK_INDEX(!d.variadic_inputs() && index >= 0 && static_cast<size_t>(index) < d.input_names.size(), kFn, ": ",
+                 d.name, " has ", d.variadic_inputs() ? 0 : d.input_names.size(), " named input(s); index ", index,
+                 " is out of range");
+  const sn::OpDef::OptionalInput* o = d.optional_input(index);
+  *param = o ? o->param.c_str() : "";
+  *value = o ? o->value.c_str() : "";
+  SN_API_END();
+}
+
 SN_API sn_status sn_op_get_output(int32_t op, int32_t index, const char** name, uint8_t* is_hidden) {
   SN_API_BEGIN();
   constexpr const char* kFn = "sn_op_get_output";

@@ -194,7 +194,11 @@ void invoke_into(const OpAttrs& attrs, std::span<const NDArray> inputs, std::spa
   if (static_cast<int>(inputs.size()) != n_in) {
     std::string names;
     for (int i = 0; i < n_in; ++i) names += (i ? ", " : "") + op.input_name(i);
-    SN_THROW(kInvalidArgument, op.name, ": expected ", n_in, " input(s) (", names, "), got ", inputs.size());
+    std::string hint;  // an optional input given or missed: say which parameter decides it
+    for (const OpDef::OptionalInput& o : op.optional_inputs)
+      hint += str("; input ", o.index, " (", op.input_names[static_cast<size_t>(o.index)], ") is there when ", o.param,
+                  "=", o.value);
+    SN_THROW(kInvalidArgument, op.name, ": expected ", n_in, " input(s) (", names, "), got ", inputs.size(), hint);
   }
   for (size_t i = 0; i < inputs.size(); ++i)
     SN_CHECK(!inputs[i].is_none(), op.name, ": input ", i, " (", op.input_name(static_cast<int>(i)), ") is empty");

@@ -93,6 +93,14 @@ struct OpDef {
   std::string variadic_key;
   CountFn num_inputs_fn = nullptr;
   std::vector<int> aux_inputs;  // inputs the op mutates (BatchNorm's moving statistics)
+  // Trailing inputs present only when a parameter has a value (softmax's `length` when use_length=True,
+  // FullyConnected's `bias` when no_bias=False), in input order.
+  struct OptionalInput {
+    int index = 0;
+    std::string param, value;               // for introspection: present when param == value (MXNet spelling)
+    bool (*present)(const OpAttrs&) = nullptr;
+  };
+  std::vector<OptionalInput> optional_inputs;
 
   // Outputs: visible ones first, then hidden ones only the gradient reads.
   std::vector<std::string> output_names;
@@ -117,7 +125,16 @@ struct OpDef {
   std::vector<bool> grad_reads_output;     // which forward outputs (hidden included) it reads
 
   int num_inputs(const OpAttrs& attrs) const {
-    return num_inputs_fn ? num_inputs_fn(attrs) : static_cast<int>(input_names.size());
+    if (num_inputs_fn) return num_inputs_fn(attrs);
+    for (const OptionalInput& o : optional_inputs)
+      if (!o.present(attrs)) return o.index;  // the trailing optional inputs from the first absent one are absent
+    return static_cast<int>(input_names.size());
+  }
+  // The optional-input entry for input i, or null when it is always present.
+  const OptionalInput* optional_input(int i) const noexcept {
+    for (const OptionalInput& o : optional_inputs)
+      if (o.index == i) return &o;
+    return nullptr;
   }
   int num_outputs(const OpAttrs& attrs) const {
     return num_outputs_fn ? num_outputs_fn(attrs) : static_cast<int>(output_names.size());
@@ -198,6 +215,19 @@ class OpRegistrar {
   OpRegistrar& variadic_inputs(std::string key, CountFn count) {
     def_.variadic_key = std::move(key);
     def_.num_inputs_fn = count;
+    return *this;
+  }
+  // Input `index` (and those after it) exists only when the bool parameter Member equals When: e.g.
+  //   .optional_input<SoftmaxParam, &SoftmaxParam::use_length, true>(1, "use_length")
+  template <class P, auto Member, auto When>
+  OpRegistrar& optional_input(int index, const char* param) {
+    OpDef::OptionalInput o;
+    o.index = index;
+    o.param = param;
+    if constexpr (std::is_same_v<decltype(When), bool>) o.value = When ? "True" : "False";
+    else o.value = std::to_string(When);
+    o.present = [](const OpAttrs& a) { return a.get<P>().*Member == When; };
+    def_.optional_inputs.push_back(std::move(o));
     return *this;
   }
   OpRegistrar& aux(std::vector<int> mutated) {

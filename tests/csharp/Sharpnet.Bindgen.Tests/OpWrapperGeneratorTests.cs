@@ -89,6 +89,24 @@ public class OpWrapperGeneratorTests
     }
 
     [Test]
+    public void ConditionalInputsAreNullableAndSetTheirParameter()
+    {
+        var fc = new OpSpec("FullyConnected", "Does it.", [], ["data", "weight", "bias"], "", 1,
+            [P("num_hidden", ParamKind.Int, required: true), P("no_bias", ParamKind.Bool, dflt: "False")],
+            [null, null, new InputCondition("no_bias", "False")]);
+        string code = OpWrapperGenerator.Generate([fc]);
+        Assert.That(code, Does.Contain("public static NDArray FullyConnected(NDArray data, NDArray weight, NDArray? bias = null, "
+            + "long? numHidden = null, bool? noBias = null, NDArray? @out = null)"));
+        Assert.That(code, Does.Contain("if (bias is not null && noBias is null) args.Add(OpTable.Op_FullyConnected.PNoBias, false);"));
+        Assert.That(code, Does.Contain("NDArray[] inputs = bias is null ? [data, weight] : [data, weight, bias];"));
+        Assert.That(code, Does.Contain("return OpInvoke.One(args, inputs, @out);"));
+
+        var bad = new OpSpec("odd", "Does it.", [], ["data", "extra"], "", 1, [], [null, new InputCondition("missing", "True")]);
+        var e = Assert.Throws<BindgenException>(() => OpWrapperGenerator.Generate([bad]))!;
+        Assert.That(e.Message, Is.EqualTo("operator 'odd': input 'extra' depends on an unknown parameter 'missing'"));
+    }
+
+    [Test]
     public void NestedClassesForPrefixes()
     {
         string code = OpWrapperGenerator.Generate([Op("_random_uniform", inputs: []), Op("_linalg_gemm2", inputs: ["A", "B"])]);

@@ -27,6 +27,28 @@ public class OperatorTests
     }
 
     [Test]
+    public void ConditionalInputs()
+    {
+        Operator softmax = Operator.Get("softmax");
+        Assert.That(softmax.Inputs, Is.EqualTo(new[] { "data", "length" }));
+        Assert.That(softmax.InputConditions, Is.EqualTo(new InputCondition?[] { null, new("use_length", "True") }));
+
+        using var x = NDArray.Array(new float[] { 1, 2, 3, 1, 1, 1 }).Reshape((2, 3));
+        using var length = NDArray.Array(new float[] { 2, 3 });
+        using var y = ND.Softmax(x, length);  // giving the length sets use_length
+        float[] v = y.ToArray<float>();
+        float e = MathF.Exp(1);
+        Assert.That(v[0], Is.EqualTo(1 / (1 + e)).Within(1e-6));
+        Assert.That(v[1], Is.EqualTo(e / (1 + e)).Within(1e-6));
+        Assert.That(v[2], Is.EqualTo(0f));  // past the length
+        Assert.That(v[3..], Is.EqualTo(new[] { 1f / 3, 1f / 3, 1f / 3 }).Within(1e-6));
+        using var plain = ND.Softmax(x);
+        Assert.That(plain.ToArray<float>()[2], Is.GreaterThan(0.6f));
+        var err = Assert.Throws<SharpnetException>(() => ND.Softmax(x, useLength: true).WaitToRead())!;
+        Assert.That(err.Message, Does.Contain("input 1 (length) is there when use_length=True"));
+    }
+
+    [Test]
     public void GeneratedWrappersPassTypedParameters()
     {
         using var scope = NDArray.NewScope();

@@ -66,6 +66,16 @@ TEST(OpsApi, IntrospectionIsStructured) {
   EXPECT_STREQ(input, "rhs");
   EXPECT_EQ(aux, 0);
   EXPECT_EQ(sn_op_get_input(add, 2, &input, &aux), SN_ERR_INDEX);
+  const char *cond_param, *cond_value;
+  ASSERT_EQ(sn_op_get_input_condition(add, 1, &cond_param, &cond_value), SN_OK);
+  EXPECT_STREQ(cond_param, "");  // always present
+  EXPECT_STREQ(cond_value, "");
+  const int32_t softmax = op_id("softmax");
+  ASSERT_EQ(sn_op_get_input_condition(softmax, 1, &cond_param, &cond_value), SN_OK);
+  EXPECT_STREQ(cond_param, "use_length");
+  EXPECT_STREQ(cond_value, "True");
+  EXPECT_EQ(sn_op_get_input_condition(softmax, 2, &cond_param, &cond_value), SN_ERR_INDEX);
+  EXPECT_EQ(sn_op_get_input_condition(softmax, 0, nullptr, &cond_value), SN_ERR_INVALID_ARGUMENT);
 
   const int32_t plus_scalar = op_id("_plus_scalar");
   bool found = false;

@@ -102,7 +102,11 @@ TEST(SoftmaxErrors, BadAxisTemperatureDtypeAndLength) {
   EXPECT_ERROR(run("softmin", {x}, {{"temperature", "0"}}), kInvalidArgument,
                "softmin: temperature must be finite and non-zero, got 0");
   EXPECT_ERROR(run("softmax", {x}, {{"dtype", "int32"}}), kType, "softmax: dtype must be float16, float32 or float64");
-  EXPECT_ERROR(run("softmax", {x}, {{"use_length", "True"}}), kInvalidArgument, "softmax: use_length=True");
+  // use_length=True takes the length input; a length of the wrong shape names it.
+  EXPECT_ERROR(run("softmax", {x}, {{"use_length", "True"}}), kInvalidArgument,
+               "input 1 (length) is there when use_length=True");
+  EXPECT_ERROR(run("softmax", {x, x}, {{"use_length", "True"}}), kShape, "length");
+  EXPECT_ERROR(run("softmax", {x, x}), kInvalidArgument, "expected 1 input(s) (data), got 2");
   EXPECT_ERROR(run("_backward_softmax", {x, array({1, 2, 3})}), kShape, "_backward_softmax");
 }
 

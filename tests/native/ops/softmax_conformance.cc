@@ -1,5 +1,6 @@
 // Conformance entries: softmax, log_softmax, softmin and their backward ops, on the last and inner axes, with
 // temperature.
+#include <algorithm>
 #include <cmath>
 
 #include "ops/conformance.h"
@@ -128,5 +129,82 @@ const AddCase bw_log_softmax_inner{{.op = "_backward_log_softmax", .params = {{"
                                     .shapes = {{2, 5, 3}, {2, 5, 3}}, .domain = {{-1, 1}, {-3, 0}},
                                     .reference = backward_ref(Kind::kLogSoftmax), .label = "inner_temperature"}};
 
+
+// use_length: each line uses its first length[line] elements (length has data's shape without the axis) and is 0
+// after them. Lengths are fixed whole numbers from 0 to n.
+int64_t line_length(const Ref& len, int64_t line, int64_t n) {
+  return std::clamp<int64_t>(static_cast<int64_t>(len.v[static_cast<size_t>(line)]), 0, n);
+}
+RefFn masked_ref(Kind kind) {
+  return [kind](const std::vector<Ref>& in, const Params& p) {
+    const double t = temperature(p);
+    const Along a = along(in[0].shape, p);
+    Ref r = in[0];
+    for (int64_t o = 0; o < a.outer; ++o)
+      for (int64_t i = 0; i < a.inner; ++i) {
+        const int64_t l = line_length(in[1], o * a.inner + i, a.n);
+        std::vector<double> line;
+        for (int64_t k = 0; k < l; ++k) line.push_back(in[0].v[static_cast<size_t>((o * a.n + k) * a.inner + i)]);
+        if (l > 0) line = softmax_line(std::move(line), kind, t);
+        for (int64_t k = 0; k < a.n; ++k)
+          r.v[static_cast<size_t>((o * a.n + k) * a.inner + i)] = k < l ? line[static_cast<size_t>(k)] : 0.0;
+      }
+    return std::vector<Ref>{r};
+  };
+}
+const AddCase softmax_length{{.op = "softmax", .params = {{"use_length", "True"}}, .shapes = {{3, 5}, {3}},
+                              .domain = {{-3, 3}, {0, 5}}, .reference = masked_ref(Kind::kSoftmax), .label = "length",
+                              .fixed_inputs = {1}}};
+const AddCase softmax_length_inner{{.op = "softmax", .params = {{"use_length", "True"}, {"axis", "1"}, {"temperature", "2"}},
+                                    .shapes = {{2, 4, 3}, {2, 3}}, .domain = {{-3, 3}, {1, 4}},
+                                    .reference = masked_ref(Kind::kSoftmax), .label = "length_inner", .fixed_inputs = {1}}};
+const AddCase log_softmax_length{{.op = "log_softmax", .params = {{"use_length", "True"}}, .shapes = {{3, 5}, {3}},
+                                  .domain = {{-3, 3}, {1, 5}}, .reference = masked_ref(Kind::kLogSoftmax),
+                                  .label = "length", .fixed_inputs = {1}}};
+const AddCase softmin_length{{.op = "softmin", .params = {{"use_length", "True"}, {"axis", "0"}}, .shapes = {{4, 3}, {3}},
+                              .domain = {{-3, 3}, {0, 4}}, .reference = masked_ref(Kind::kSoftmin), .label = "length",
+                              .fixed_inputs = {1}}};
+
+// Backward ops with a length: sums over the first len elements, 0 after them.
+RefFn masked_backward_ref(Kind kind) {
+  return [kind](const std::vector<Ref>& in, const Params& p) {
+    const double s = (kind == Kind::kSoftmin ? -1.0 : 1.0) / temperature(p);
+    const Along a = along(in[0].shape, p);
+    Ref r = in[0];
+    for (int64_t o = 0; o < a.outer; ++o)
+      for (int64_t i = 0; i < a.inner; ++i) {
+        auto at = [&](int64_t k) { return static_cast<size_t>((o * a.n + k) * a.inner + i); };
+        const int64_t l = line_length(in[2], o * a.inner + i, a.n);
+        double acc = 0;
+        for (int64_t k = 0; k < l; ++k) acc += kind == Kind::kLogSoftmax ? in[0].v[at(k)] : in[0].v[at(k)] * in[1].v[at(k)];
+        for (int64_t k = 0; k < a.n; ++k) {
+          const double g = in[0].v[at(k)], y = in[1].v[at(k)];
+          r.v[at(k)] = k >= l ? 0.0 : kind == Kind::kLogSoftmax ? s * (g - std::exp(y) * acc) : s * y * (g - acc);
+        }
+      }
+    return std::vector<Ref>{r};
+  };
+}
+const AddCase bw_softmax_length{{.op = "_backward_softmax", .params = {{"use_length", "True"}},
+                                 .shapes = {{3, 5}, {3, 5}, {3}}, .domain = {{-1, 1}, {0, 1}, {0, 5}},
+                                 .reference = masked_backward_ref(Kind::kSoftmax), .label = "length", .fixed_inputs = {2}}};
+const AddCase bw_softmin_length{{.op = "_backward_softmin", .params = {{"use_length", "True"}, {"axis", "0"}},
+                                 .shapes = {{4, 3}, {4, 3}, {3}}, .domain = {{-1, 1}, {0, 1}, {1, 4}},
+                                 .reference = masked_backward_ref(Kind::kSoftmin), .label = "length", .fixed_inputs = {2}}};
+const AddCase bw_log_softmax_length{{.op = "_backward_log_softmax", .params = {{"use_length", "True"}},
+                                     .shapes = {{3, 5}, {3, 5}, {3}}, .domain = {{-1, 1}, {-3, 0}, {0, 5}},
+                                     .reference = masked_backward_ref(Kind::kLogSoftmax), .label = "length",
+                                     .fixed_inputs = {2}}};
+const AddCase length_mask{{.op = "_length_mask", .params = {{"axis", "1"}}, .shapes = {{2, 4, 3}, {2, 3}},
+                           .domain = {{-1, 1}, {0, 4}},
+                           .reference = [](const std::vector<Ref>& in, const Params&) {
+                             Ref r = in[0];
+                             for (int64_t o = 0; o < 2; ++o)
+                               for (int64_t k = 0; k < 4; ++k)
+                                 for (int64_t i = 0; i < 3; ++i)
+                                   r.v[static_cast<size_t>((o * 4 + k) * 3 + i)] = k < line_length(in[1], o * 3 + i, 4) ? 1 : 0;
+                             return std::vector<Ref>{r};
+                           },
+                           .dtypes = kFloatsAndInts, .gradient = false, .fixed_inputs = {1}}};
 }  // namespace
 }  // namespace sn::conformance

@@ -6,11 +6,15 @@ internal sealed record ParamSpec(string Name, ParamKind Kind, ParamKind ElementK
 
 /// <summary>One registered operator as the generator sees it.</summary>
 internal sealed record OpSpec(string Name, string Doc, IReadOnlyList<string> Aliases, IReadOnlyList<string> Inputs,
-                              string VariadicKey, int NumVisibleOutputs, IReadOnlyList<ParamSpec> Params)
+                              string VariadicKey, int NumVisibleOutputs, IReadOnlyList<ParamSpec> Params,
+                              IReadOnlyList<InputCondition?>? InputConditions = null)
 {
+    /// <summary>The condition of input i (null: always present).</summary>
+    internal InputCondition? ConditionOf(int i) => InputConditions is { } c && i < c.Count ? c[i] : null;
+
     /// <summary>The native registry's operators.</summary>
     internal static IReadOnlyList<OpSpec> FromRegistry() =>
         Operator.All.Select(op => new OpSpec(op.Name, op.Doc, op.Aliases, op.Inputs, op.VariadicKey, op.NumVisibleOutputs,
             op.Params.Select(p => new ParamSpec(p.Name, p.Kind, p.ElementKind, p.IsRequired, p.DefaultLiteral, p.Doc,
-                                                p.EnumNames)).ToArray())).ToArray();
+                                                p.EnumNames)).ToArray(), op.InputConditions)).ToArray();
 }

@@ -150,6 +150,14 @@ internal static class OpWrapperGenerator
         _ => "string?",
     };
 
+    // A parameter value in MXNet's spelling as a C# literal of the parameter's type.
+    private static string Literal(ParamSpec p, string value) => p.Kind switch
+    {
+        ParamKind.Bool => value is "True" or "true" or "1" ? "true" : "false",
+        ParamKind.Int => long.Parse(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) + "L",
+        _ => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"",
+    };
+
     private static string TableClass(OpSpec op) => "Op_" + op.Name.TrimStart('_').Replace('.', '_');
 
     private static void EmitMethod(CodeWriter w, Method m)
@@ -170,7 +178,16 @@ internal static class OpWrapperGenerator
         }
 
         if (variadic) AddParam("data", "IReadOnlyList<NDArray>", "The inputs.");
-        else foreach (string input in op.Inputs) AddParam(Camel(input), "NDArray", $"Input {input}.");
+        else
+        {
+            for (int i = 0; i < op.Inputs.Count; i++)
+            {
+                // A conditional input is nullable; giving it sets the parameter it depends on (unless given too).
+                InputCondition? c = op.ConditionOf(i);
+                if (c is null) AddParam(Camel(op.Inputs[i]), "NDArray", $"Input {op.Inputs[i]}.");
+                else AddParam(Camel(op.Inputs[i]), "NDArray?", $"Input {op.Inputs[i]}, used when {c.Param} is {c.Value}; giving it sets {c.Param}.", "null");
+            }
+        }
         var parameters = op.Params.Where(p => p.Name != op.VariadicKey).ToList();
         foreach (ParamSpec p in parameters)
         {
@@ -195,6 +212,24 @@ internal static class OpWrapperGenerator
         }
         foreach (ParamSpec p in parameters) w.Line($"args.Add({table}.P{Pascal(p.Name)}, {Camel(p.Name)});");
         string inputs = variadic ? "OpInvoke.AsSpan(data)" : $"[{string.Join(", ", op.Inputs.Select(Camel))}]";
+        int firstConditional = variadic ? -1 : Enumerable.Range(0, op.Inputs.Count).FirstOrDefault(i => op.ConditionOf(i) is not null, -1);
+        if (firstConditional >= 0)
+        {
+            // The inputs up to the first conditional one that is null.
+            string list = $"[{string.Join(", ", op.Inputs.Take(firstConditional).Select(Camel))}]";
+            for (int i = firstConditional; i < op.Inputs.Count; i++)
+            {
+                InputCondition c = op.ConditionOf(i) ?? throw new BindgenException(
+                    $"operator '{op.Name}': input '{op.Inputs[i]}' follows a conditional input but is not conditional");
+                ParamSpec p = op.Params.FirstOrDefault(q => q.Name == c.Param) ?? throw new BindgenException(
+                    $"operator '{op.Name}': input '{op.Inputs[i]}' depends on an unknown parameter '{c.Param}'");
+                string given = Camel(op.Inputs[i]);
+                w.Line($"if ({given} is not null && {Camel(p.Name)} is null) args.Add({table}.P{Pascal(p.Name)}, {Literal(p, c.Value)});");
+                list = $"{given} is null ? {list} : [{string.Join(", ", op.Inputs.Take(i + 1).Select(Camel))}]";
+            }
+            w.Line($"NDArray[] inputs = {list};");
+            inputs = "inputs";
+        }
         w.Line(several
             ? $"return OpInvoke.Invoke(args, {inputs}, OpInvoke.OutsSpan(@out));"
             : $"return OpInvoke.One(args, {inputs}, @out);");

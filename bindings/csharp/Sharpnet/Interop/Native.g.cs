@@ -319,7 +319,7 @@ namespace Sharpnet.Interop
         internal const int AbiVersionMajor = 1;
 
         /// <summary>The ABI version of this header: a binding requires the same major and at least its minor.</summary>
-        internal const int AbiVersionMinor = 3;
+        internal const int AbiVersionMinor = 4;
 
         /// <summary>
         /// The message of the most recent failed call on this thread, or "" if none failed.
@@ -809,6 +809,17 @@ namespace Sharpnet.Interop
         /// <param name="name">Static: valid for the life of the process.</param>
         [LibraryImport(LibraryName, EntryPoint = "sn_op_get_input")]
         internal static partial ErrorCode sn_op_get_input(int op, int index, out byte* name, out byte is_auxiliary);
+
+        /// <summary>
+        /// Whether input `index` is conditional (ABI 1.4): it exists only when parameter `param` has
+        /// `value` in MXNet's spelling (softmax's `length` when use_length is "True", FullyConnected's
+        /// `bias` when no_bias is "False"); conditional inputs are trailing. Both are "" for inputs that
+        /// are always present.
+        /// </summary>
+        /// <param name="param">Static: valid for the life of the process.</param>
+        /// <param name="value">Static: valid for the life of the process.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_get_input_condition")]
+        internal static partial ErrorCode sn_op_get_input_condition(int op, int index, out byte* param, out byte* value);
 
         /// <summary>Output `index`: its name, and whether it is hidden (read only by the gradient).</summary>
         /// <param name="name">Static: valid for the life of the process.</param>

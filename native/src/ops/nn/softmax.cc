@@ -1,6 +1,7 @@
 // The softmax family along one axis: softmax, log_softmax, softmin, and their backward ops (themselves
 // differentiable). Max-subtracted; 16-bit floats computed in float32; vectorised over the softmax axis when it is
 // the last one and across the trailing columns when it is an inner one.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -20,7 +21,10 @@ struct SoftmaxParam {
     b.field("axis", &SoftmaxParam::axis, "The axis to normalise along (negative counts from the end).").set_default(-1);
     b.field("temperature", &SoftmaxParam::temperature, "Divides the input first; None means 1.");
     b.field("dtype", &SoftmaxParam::dtype, "The output dtype (float16, float32 or float64); None: the input's.");
-    b.field("use_length", &SoftmaxParam::use_length, "Whether a length input masks each row.").set_default(false);
+    b.field("use_length", &SoftmaxParam::use_length,
+            "Take a length input (data's shape without axis): each line uses its first length elements and is 0 "
+            "after them.")
+        .set_default(false);
   }
 };
 
@@ -40,27 +44,74 @@ double temperature_of(const OpDef& op, const SoftmaxParam& p) {
   return t;
 }
 
+// use_length: the length input has data's shape without the softmax axis ((1,) for 1-d data).
+Shape length_shape(const OpDef& op, const SoftmaxParam& p, const Shape& data) {
+  const int ax = softmax_axis(op, p.axis, data);
+  Shape s;
+  for (int d = 0; d < data.ndim(); ++d)
+    if (d != ax) s.push_back(data[d]);
+  if (s.ndim() == 0) s.push_back(1);
+  return s;
+}
+
 bool infer_softmax_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<SoftmaxParam>();
-  // The registry declares a fixed input list, so the optional `length` input has no slot yet.
-  SN_CHECK(!p.use_length, attrs.op->name, ": use_length=True needs the `length` input, which this build's ",
-           attrs.op->name, " does not take; mask the data instead (expected use_length=False)");
   temperature_of(*attrs.op, p);
   if (in[0].is_known()) softmax_axis(*attrs.op, p.axis, in[0]);
-  return infer_same_shape(attrs, in, out);
+  if (p.use_length && in[0].is_known()) merge_input_shape(*attrs.op, in[1], length_shape(*attrs.op, p, in[0]), 1);
+  merge_input_shape(*attrs.op, in[0], out[0], 0);
+  merge_shape(*attrs.op, out[0], in[0], "the output");
+  return out[0].is_known();
 }
 
 bool infer_softmax_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
   const auto& p = attrs.get<SoftmaxParam>();
+  if (p.use_length && in[1] >= 0)  // lengths are counts in any numeric dtype (truncated)
+    SN_CHECK_TYPE(static_cast<DType>(in[1]) != DType::kBool, attrs.op->name, ": length must be numeric, got bool");
   if (in[0] >= 0 && !FloatDTypes::contains(static_cast<DType>(in[0])))
     throw_unsupported_dtype(attrs.op->name, static_cast<DType>(in[0]), FloatDTypes::dtypes);
-  if (!p.dtype) return infer_same_type(attrs, in, out);
+  if (!p.dtype) {
+    if (in[0] < 0) in[0] = out[0];
+    if (out[0] < 0) out[0] = in[0];
+    SN_CHECK_TYPE(in[0] == out[0], attrs.op->name, ": the output dtype ", static_cast<DType>(out[0]),
+                  " differs from data's ", static_cast<DType>(in[0]));
+    return out[0] >= 0;
+  }
   SN_CHECK_TYPE(*p.dtype == DType::kFloat16 || *p.dtype == DType::kFloat32 || *p.dtype == DType::kFloat64,
                 attrs.op->name, ": dtype must be float16, float32 or float64, got ", *p.dtype);
   SN_CHECK_TYPE(out[0] < 0 || out[0] == static_cast<int>(*p.dtype), attrs.op->name, ": dtype is ", *p.dtype,
                 " but the output is ", static_cast<DType>(out[0]));
   out[0] = static_cast<int>(*p.dtype);
   return in[0] >= 0;
+}
+
+// Each line's length, clamped to [0, n] (lengths are counts: fractions truncate).
+std::vector<int64_t> line_lengths(const TensorView& len, int64_t n, const char* op) {
+  std::vector<int64_t> out(static_cast<size_t>(len.size()));
+  dispatch_dtype<NumericDTypes>(len.dtype, op, [&]<class L>() {
+    const L* l = len.ptr<L>();
+    for (size_t i = 0; i < out.size(); ++i) {
+      const double v = static_cast<double>(load(l[i]));
+      out[i] = v != v ? 0 : static_cast<int64_t>(std::clamp(v, 0.0, static_cast<double>(n)));
+    }
+  });
+  return out;
+}
+
+// One strided line with a length: f over its first len elements (in double), 0 after them (MXNet).
+template <class T, class R>
+void softmax_masked_line(const T* x, R* y, int64_t n, int64_t stride, int64_t len, double s, Mode mode) {
+  double m = -std::numeric_limits<double>::infinity(), total = 0;
+  for (int64_t k = 0; k < len; ++k) {
+    const double z = s * static_cast<double>(load(x[k * stride]));
+    m = (z > m || z != z) ? z : m;
+  }
+  for (int64_t k = 0; k < len; ++k) total += std::exp(s * static_cast<double>(load(x[k * stride])) - m);
+  const double post = mode == Mode::kLogSoftmax ? std::log(total) : 1 / total;
+  for (int64_t k = 0; k < n; ++k) {
+    const double z = s * static_cast<double>(load(x[k * stride])) - m;
+    y[k * stride] = k >= len ? store<R>(0) : store<R>(mode == Mode::kLogSoftmax ? z - post : std::exp(z) * post);
+  }
 }
 
 // e^x for x <= 0, in a form the compiler vectorises (Cephes' expf: 2^n * p(r), about 1 ulp); below -87 it gives
@@ -224,6 +275,16 @@ void softmax_kernel(const OpContext& ctx, std::span<const TensorView> in, std::s
     dispatch_dtype<FloatDTypes>(out[0].dtype, ctx.attrs.op->name, [&]<class R>() {
       const T* x = in[0].ptr<T>();
       R* y = out[0].ptr<R>();
+      if (p.use_length) {
+        const auto lens = line_lengths(in[1], sl.n, ctx.attrs.op->name.c_str());
+        parallel_for(sl.outer * sl.inner, ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
+          for (int64_t t = lo; t < hi; ++t) {
+            const int64_t off = t / sl.inner * sl.n * sl.inner + t % sl.inner;
+            softmax_masked_line(x + off, y + off, sl.n, sl.inner, lens[static_cast<size_t>(t)], scale, M);
+          }
+        }, sl.n * 8);
+        return;
+      }
       parallel_for(sl.outer * chunks, ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
         for (int64_t t = lo; t < hi; ++t) {
           const int64_t o = t / chunks, i0 = (t % chunks) * chunk;
@@ -283,6 +344,21 @@ void backward_chunk(const T* g, const T* y, T* dx, int64_t n, int64_t inner, int
   }
 }
 
+// Backward of a line with a length: the sums run over its first len elements; dx is 0 after them.
+template <Mode M, class T>
+void backward_masked_line(const T* g, const T* y, T* dx, int64_t n, int64_t stride, int64_t len, double s) {
+  double acc = 0;
+  for (int64_t k = 0; k < len; ++k) {
+    const double gk = static_cast<double>(load(g[k * stride]));
+    acc += M == Mode::kLogSoftmax ? gk : gk * static_cast<double>(load(y[k * stride]));
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    const double gk = static_cast<double>(load(g[k * stride])), yk = static_cast<double>(load(y[k * stride]));
+    const double d = M == Mode::kLogSoftmax ? s * (gk - std::exp(yk) * acc) : s * yk * (gk - acc);
+    dx[k * stride] = store<T>(k >= len ? 0.0 : d);
+  }
+}
+
 template <Mode M>
 void backward_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const auto& p = ctx.params<SoftmaxParam>();
@@ -295,6 +371,16 @@ void backward_kernel(const OpContext& ctx, std::span<const TensorView> in, std::
     const T* g = in[0].ptr<T>();
     const T* y = in[1].ptr<T>();
     T* dx = out[0].ptr<T>();
+    if (p.use_length) {
+      const auto lens = line_lengths(in[2], sl.n, ctx.attrs.op->name.c_str());
+      parallel_for(sl.outer * sl.inner, ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
+        for (int64_t t = lo; t < hi; ++t) {
+          const int64_t off = t / sl.inner * sl.n * sl.inner + t % sl.inner;
+          backward_masked_line<M>(g + off, y + off, dx + off, sl.n, sl.inner, lens[static_cast<size_t>(t)], scale);
+        }
+      }, sl.n * 4);
+      return;
+    }
     parallel_for(sl.outer * chunks, ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
         const int64_t o = t / chunks, i0 = (t % chunks) * chunk;
@@ -310,11 +396,23 @@ bool infer_backward_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vec
   const auto& p = attrs.get<SoftmaxParam>();
   temperature_of(*attrs.op, p);
   if (in[1].is_known()) softmax_axis(*attrs.op, p.axis, in[1]);
-  return infer_same_shape(attrs, in, out);
+  if (p.use_length && in[1].is_known()) merge_input_shape(*attrs.op, in[2], length_shape(*attrs.op, p, in[1]), 2);
+  for (int i = 0; i < 2; ++i) {
+    merge_input_shape(*attrs.op, in[static_cast<size_t>(i)], out[0], i);
+    merge_shape(*attrs.op, out[0], in[static_cast<size_t>(i)], "the output");
+  }
+  return out[0].is_known();
 }
 
 bool infer_backward_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
-  if (!infer_same_type(attrs, in, out)) return false;
+  for (int i = 0; i < 2; ++i) {
+    if (in[static_cast<size_t>(i)] < 0) continue;
+    SN_CHECK_TYPE(out[0] < 0 || out[0] == in[static_cast<size_t>(i)], attrs.op->name, ": input ", i, " has dtype ",
+                  static_cast<DType>(in[static_cast<size_t>(i)]), " but the others ", static_cast<DType>(out[0]));
+    out[0] = in[static_cast<size_t>(i)];
+  }
+  if (out[0] < 0) return false;
+  in[0] = in[1] = out[0];
   if (!FloatDTypes::contains(static_cast<DType>(out[0])))
     throw_unsupported_dtype(attrs.op->name, static_cast<DType>(out[0]), FloatDTypes::dtypes);
   return true;
@@ -325,13 +423,24 @@ bool infer_backward_type(const OpAttrs& attrs, std::vector<int>& in, std::vector
 // The axis and temperature, for the backward ops and for sums along the axis.
 struct AxisText {
   std::string axis, tuple, temperature;
+  bool use_length;
   explicit AxisText(const SoftmaxParam& p)
       : axis(std::to_string(p.axis)),
         tuple("(" + std::to_string(p.axis) + ",)"),
-        temperature(detail::print_float(p.temperature.value_or(1.0))) {}
-  std::vector<ParamKV> backward() const { return {{"axis", axis}, {"temperature", temperature}}; }
+        temperature(detail::print_float(p.temperature.value_or(1.0))),
+        use_length(p.use_length) {}
+  std::vector<ParamKV> backward() const {
+    return {{"axis", axis}, {"temperature", temperature}, {"use_length", use_length ? "True" : "False"}};
+  }
   std::vector<ParamKV> sum() const { return {{"axis", tuple}, {"keepdims", "True"}}; }
+  std::vector<ParamKV> mask() const { return {{"axis", axis}}; }
 };
+
+// With a length, v zeroed past each line's length (1 / 0 from _length_mask); v itself otherwise.
+GradValue masked(GradBuilder& b, const AxisText& a, GradValue v, GradValue data, GradValue length) {
+  if (!a.use_length) return v;
+  return b.op("elemwise_mul", {v, b.op("_length_mask", {data, length}, a.mask())});
+}
 
 template <Mode M>
 constexpr const char* kBackward = M == Mode::kSoftmax ? "_backward_softmax"
@@ -339,9 +448,11 @@ constexpr const char* kBackward = M == Mode::kSoftmax ? "_backward_softmax"
                                                         : "_backward_log_softmax";
 
 template <Mode M>
-void softmax_grad(GradBuilder& b) {
+void softmax_grad(GradBuilder& b) {  // the length (input 1) gets none
   const AxisText a(b.attrs().get<SoftmaxParam>());
-  b.set_input_grad(0, b.op(kBackward<M>, {b.out_grad(0), b.output(0)}, a.backward()));
+  std::vector<GradValue> in{b.out_grad(0), b.output(0)};
+  if (a.use_length) in.push_back(b.input(1));
+  b.set_input_grad(0, b.op(kBackward<M>, in, a.backward()));
 }
 
 // softmax / softmin backward dx = s y (g - sum(g y)): its Jacobian in g is symmetric, so the gradient in g is the
@@ -351,13 +462,18 @@ void backward_softmax_grad(GradBuilder& b) {
   const auto& p = b.attrs().get<SoftmaxParam>();
   const AxisText a(p);
   const GradValue h = b.out_grad(0), g = b.input(0), y = b.input(1);
-  b.set_input_grad(0, b.op(kBackward<M>, {h, y}, a.backward()));
-  const GradValue gy = b.op("sum", {b.op("elemwise_mul", {g, y})}, a.sum());
-  const GradValue hy = b.op("sum", {b.op("elemwise_mul", {h, y})}, a.sum());
+  const GradValue len = a.use_length ? b.input(2) : GradValue{};
+  std::vector<GradValue> in{h, y};
+  if (a.use_length) in.push_back(len);
+  b.set_input_grad(0, b.op(kBackward<M>, in, a.backward()));
+  // With a length the sums run over each line's first len elements only.
+  const GradValue ym = masked(b, a, y, y, len);
+  const GradValue gy = b.op("sum", {b.op("elemwise_mul", {g, ym})}, a.sum());
+  const GradValue hy = b.op("sum", {b.op("elemwise_mul", {h, ym})}, a.sum());
   const GradValue d = b.op("elemwise_sub", {b.op("elemwise_mul", {h, b.op("broadcast_sub", {g, gy})}),
                                             b.op("broadcast_mul", {g, hy})});
   const std::string s = detail::print_float((M == Mode::kSoftmin ? -1.0 : 1.0) / p.temperature.value_or(1.0));
-  b.set_input_grad(1, b.op("_mul_scalar", {d}, {{"scalar", s}}));
+  b.set_input_grad(1, masked(b, a, b.op("_mul_scalar", {d}, {{"scalar", s}}), y, len));
 }
 
 // log_softmax backward dx = s (g - e^y sum(g)): in g, s (h - sum(h e^y)); in y, -s h e^y sum(g).
@@ -365,20 +481,69 @@ void backward_log_softmax_grad(GradBuilder& b) {
   const auto& p = b.attrs().get<SoftmaxParam>();
   const AxisText a(p);
   const GradValue h = b.out_grad(0), g = b.input(0), y = b.input(1);
-  const GradValue hey = b.op("elemwise_mul", {h, b.op("exp", {y})});
+  const GradValue len = a.use_length ? b.input(2) : GradValue{};
+  // With a length, every sum runs over the first len elements and both gradients are 0 past them.
+  const GradValue hey = masked(b, a, b.op("elemwise_mul", {h, b.op("exp", {y})}), y, len);
+  const GradValue gm = masked(b, a, g, y, len);
   const std::string s = detail::print_float(1.0 / p.temperature.value_or(1.0));
   const std::string minus_s = detail::print_float(-1.0 / p.temperature.value_or(1.0));
-  b.set_input_grad(0, b.op("_mul_scalar", {b.op("broadcast_sub", {h, b.op("sum", {hey}, a.sum())})}, {{"scalar", s}}));
-  b.set_input_grad(1, b.op("_mul_scalar", {b.op("broadcast_mul", {hey, b.op("sum", {g}, a.sum())})},
+  const GradValue dg = b.op("_mul_scalar", {b.op("broadcast_sub", {h, b.op("sum", {hey}, a.sum())})}, {{"scalar", s}});
+  b.set_input_grad(0, masked(b, a, dg, y, len));
+  b.set_input_grad(1, b.op("_mul_scalar", {b.op("broadcast_mul", {hey, b.op("sum", {gm}, a.sum())})},
                            {{"scalar", minus_s}}));
 }
+
+// _length_mask(data, length; axis): 1 for the first length[line] elements of each line along axis, else 0.
+struct MaskParam {
+  int64_t axis = -1;
+  static void describe(ParamBuilder<MaskParam>& b) {
+    b.field("axis", &MaskParam::axis, "The axis the lengths run along.").set_default(int64_t{-1});
+  }
+};
+bool infer_mask_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  if (!in[0].is_known()) return false;
+  SoftmaxParam p;
+  p.axis = attrs.get<MaskParam>().axis;
+  merge_input_shape(*attrs.op, in[1], length_shape(*attrs.op, p, in[0]), 1);
+  merge_shape(*attrs.op, out[0], in[0], "the output");
+  return true;
+}
+bool infer_mask_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  if (in[0] < 0) return false;
+  out[0] = in[0];
+  return true;
+}
+void mask_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
+  SoftmaxParam p;
+  p.axis = ctx.params<MaskParam>().axis;
+  const Slabs sl = slabs_of(*ctx.attrs.op, p, in[0].shape);
+  const auto lens = line_lengths(in[1], sl.n, ctx.attrs.op->name.c_str());
+  dispatch_dtype<NumericDTypes>(out[0].dtype, ctx.attrs.op->name, [&]<class T>() {
+    T* y = out[0].ptr<T>();
+    for (int64_t o = 0; o < sl.outer; ++o)
+      for (int64_t k = 0; k < sl.n; ++k)
+        for (int64_t i = 0; i < sl.inner; ++i)
+          y[(o * sl.n + k) * sl.inner + i] = store<T>(k < lens[static_cast<size_t>(o * sl.inner + i)] ? 1 : 0);
+  });
+}
+[[maybe_unused]] OpRegistrar r_length_mask = OpRegistrar("_length_mask")
+    .describe("1 for the first length elements of each line along axis, 0 after them (in data's dtype).")
+    .params<MaskParam>()
+    .dtypes<NumericDTypes>()
+    .inputs({"data", "length"})
+    .outputs({"output"})
+    .infer_shape(infer_mask_shape)
+    .infer_type(infer_mask_type)
+    .kernel(DeviceType::kCPU, mask_kernel)
+    .zero_gradient();
 
 OpRegistrar softmax_op(const char* name, KernelFn kernel, const char* doc) {
   return OpRegistrar(name)
       .describe(doc)
       .params<SoftmaxParam>()
       .dtypes<FloatDTypes>()
-      .inputs({"data"})
+      .inputs({"data", "length"})
+      .optional_input<SoftmaxParam, &SoftmaxParam::use_length, true>(1, "use_length")
       .outputs({"output"})
       .inplace({{0, 0}})
       .infer_shape(infer_softmax_shape)
@@ -391,7 +556,8 @@ OpRegistrar backward_op(const char* name, KernelFn kernel, const char* doc) {
       .describe(doc)
       .params<SoftmaxParam>()
       .dtypes<FloatDTypes>()
-      .inputs({"ograd", "output"})
+      .inputs({"ograd", "output", "length"})
+      .optional_input<SoftmaxParam, &SoftmaxParam::use_length, true>(2, "use_length")
       .outputs({"output"})
       .infer_shape(infer_backward_shape)
       .infer_type(infer_backward_type)
@@ -400,24 +566,24 @@ OpRegistrar backward_op(const char* name, KernelFn kernel, const char* doc) {
 
 [[maybe_unused]] OpRegistrar r_softmax =
     softmax_op("softmax", softmax_kernel<Mode::kSoftmax>, "exp(x / t) normalised to sum 1 along an axis.")
-        .gradient(softmax_grad<Mode::kSoftmax>, {}, {0});
+        .gradient(softmax_grad<Mode::kSoftmax>, {1}, {0});
 [[maybe_unused]] OpRegistrar r_log_softmax =
     softmax_op("log_softmax", softmax_kernel<Mode::kLogSoftmax>, "log(softmax(x)) along an axis, computed stably.")
-        .gradient(softmax_grad<Mode::kLogSoftmax>, {}, {0});
+        .gradient(softmax_grad<Mode::kLogSoftmax>, {1}, {0});
 [[maybe_unused]] OpRegistrar r_softmin =
     softmax_op("softmin", softmax_kernel<Mode::kSoftmin>, "softmax(-x) along an axis.")
-        .gradient(softmax_grad<Mode::kSoftmin>, {}, {0});
+        .gradient(softmax_grad<Mode::kSoftmin>, {1}, {0});
 
 [[maybe_unused]] OpRegistrar r_backward_softmax =
     backward_op("_backward_softmax", backward_kernel<Mode::kSoftmax>, "softmax's gradient from ograd and its output.")
-        .gradient(backward_softmax_grad<Mode::kSoftmax>, {0, 1});
+        .gradient(backward_softmax_grad<Mode::kSoftmax>, {0, 1, 2});
 [[maybe_unused]] OpRegistrar r_backward_softmin =
     backward_op("_backward_softmin", backward_kernel<Mode::kSoftmin>, "softmin's gradient from ograd and its output.")
-        .gradient(backward_softmax_grad<Mode::kSoftmin>, {0, 1});
+        .gradient(backward_softmax_grad<Mode::kSoftmin>, {0, 1, 2});
 [[maybe_unused]] OpRegistrar r_backward_log_softmax =
     backward_op("_backward_log_softmax", backward_kernel<Mode::kLogSoftmax>,
                 "log_softmax's gradient from ograd and its output.")
-        .gradient(backward_log_softmax_grad, {0, 1});
+        .gradient(backward_log_softmax_grad, {0, 1, 2});
 
 }  // namespace
 }  // namespace sn
