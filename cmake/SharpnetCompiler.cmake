@@ -46,7 +46,10 @@ if(SHARPNET_BUILD_FUZZERS)
 endif()
 
 if(SHARPNET_SANITIZE)
-  set(_san_flags -fsanitize=${SHARPNET_SANITIZE} -fno-omit-frame-pointer -g)
+  # -O1 -g1 (after the build type's flags, so they win): line tables are all a sanitizer report needs, and the op
+  # catalogue's dtype-dispatched templates build 2.5x faster than at -O2 -g (measured: elemwise_binary.cc
+  # 178 s -> 69 s under ASan+UBSan), which keeps the CI stage within its budget.
+  set(_san_flags -fsanitize=${SHARPNET_SANITIZE} -fno-omit-frame-pointer -O1 -g1)
   if(SHARPNET_SANITIZE MATCHES "undefined")
     list(APPEND _san_flags -fno-sanitize-recover=all)
   endif()

@@ -24,6 +24,22 @@ struct GradValue {
   bool valid() const noexcept { return id >= 0; }
 };
 
+// Parameters for the ops a gradient applies: the forward op's own (printed by its schema, filtered by `keep`)
+// plus extras, owning their text.
+struct GradParams {
+  std::vector<std::pair<std::string, std::string>> items;
+  GradParams(const OpAttrs& attrs, std::initializer_list<std::string_view> keep);
+  GradParams& add(std::string k, std::string v) {
+    items.emplace_back(std::move(k), std::move(v));
+    return *this;
+  }
+  std::vector<ParamKV> view() const {
+    std::vector<ParamKV> r;
+    for (const auto& [k, v] : items) r.emplace_back(k, v);
+    return r;
+  }
+};
+
 class GradBuilder {
  public:
   virtual ~GradBuilder() = default;

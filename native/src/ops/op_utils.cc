@@ -113,4 +113,17 @@ std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
   return strides;
 }
 
+int checked_axis(const OpDef& op, int64_t axis, int nd, std::string_view what) {
+  const int64_t a = axis < 0 ? axis + nd : axis;
+  SN_CHECK_INDEX(a >= 0 && a < nd, op.name, ": ", what, " ", axis, " is out of range for an input of ", nd,
+                 " dimension(s) (expected ", -nd, " to ", nd - 1, ")");
+  return static_cast<int>(a);
+}
+
+bool infer_first_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  if (in[0] < 0) return false;
+  out[0] = in[0];
+  return true;
+}
+
 }  // namespace sn

@@ -57,6 +57,13 @@ void merge_shape(const OpDef& op, Shape& slot, const Shape& known, std::string_v
 // As merge_shape for input `input`, named "input 1 (rhs)" in errors (the text is built only on failure).
 void merge_input_shape(const OpDef& op, Shape& slot, const Shape& known, int input);
 
+// A possibly negative axis of an nd-dim input, normalised; out of range is a kIndex error naming the op, `what`,
+// and the range expected.
+int checked_axis(const OpDef& op, int64_t axis, int nd, std::string_view what = "axis");
+
+// The output takes input 0's dtype (other inputs are free: shape_like, rhs of reshape_like).
+bool infer_first_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out);
+
 // Every input and output has the same shape (elemwise ops).
 bool infer_same_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out);
 // NumPy broadcasting of two inputs into the one output.
@@ -65,6 +72,18 @@ bool infer_broadcast_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::ve
 bool infer_same_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out);
 // The broadcast of two known shapes, or a shape error naming `op`.
 Shape broadcast_shapes(const OpDef& op, const Shape& a, const Shape& b);
+
+// The registration every one-input layout op starts from (any dtype, output dtype = input dtype).
+inline OpRegistrar layout_op(const char* name, InferShapeFn infer, KernelFn kernel, const char* doc) {
+  return OpRegistrar(name)
+      .describe(doc)
+      .dtypes<AllDTypes>()
+      .inputs({"data"})
+      .outputs({"output"})
+      .infer_shape(infer)
+      .infer_type(infer_same_type)
+      .kernel(DeviceType::kCPU, kernel);
+}
 
 // --- loops ---------------------------------------------------------------------------------------------------
 

@@ -116,4 +116,10 @@ DType GradBuilder::known_input_dtype(int i) const {
   return static_cast<DType>(t);
 }
 
+GradParams::GradParams(const OpAttrs& attrs, std::initializer_list<std::string_view> keep) {
+  for (auto& [k, v] : attrs.op->schema->print(attrs.params.get()))
+    for (std::string_view want : keep)
+      if (k == want) items.emplace_back(k, v);
+}
+
 }  // namespace sn

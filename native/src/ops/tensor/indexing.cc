@@ -75,31 +75,7 @@ void resolve_all(std::vector<int64_t>& idx, int64_t n, IndexMode mode, const OpD
   });
 }
 
-int normalize_axis(const OpDef& op, int64_t axis, int nd, std::string_view what = "axis") {
-  const int64_t a = axis < 0 ? axis + nd : axis;
-  SN_CHECK_INDEX(a >= 0 && a < nd, op.name, ": ", what, " ", axis, " is out of range for an input of ", nd,
-                 " dimension(s) (expected ", -nd, " to ", nd - 1, ")");
-  return static_cast<int>(a);
-}
 
-// Parameters printed by the forward op's schema, for the ops its gradient applies; `keep` selects them.
-struct KV {
-  std::vector<std::pair<std::string, std::string>> items;
-  KV(const OpAttrs& attrs, std::initializer_list<std::string_view> keep) {
-    for (auto& [k, v] : attrs.op->schema->print(attrs.params.get()))
-      for (std::string_view want : keep)
-        if (k == want) items.emplace_back(k, v);
-  }
-  KV& add(std::string k, std::string v) {
-    items.emplace_back(std::move(k), std::move(v));
-    return *this;
-  }
-  std::vector<ParamKV> view() const {
-    std::vector<ParamKV> r;
-    for (const auto& [k, v] : items) r.emplace_back(k, v);
-    return r;
-  }
-};
 
 template <class T>
 void fill_zero(const TensorView& t, int threads) {
@@ -141,7 +117,7 @@ struct TakeParam {
 };
 
 Shape take_shape(const OpDef& op, const Shape& a, const Shape& idx, int64_t axis_param) {
-  const int axis = normalize_axis(op, axis_param, a.ndim());
+  const int axis = checked_axis(op, axis_param, a.ndim());
   SN_CHECK_SHAPE(a[axis] > 0, op.name, ": cannot take from axis ", axis_param, " of size 0 (a has shape ", a, ")");
   Shape r;
   for (int i = 0; i < axis; ++i) r.push_back(a[i]);
@@ -166,7 +142,7 @@ bool infer_data_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int
 void take_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const auto& p = ctx.params<TakeParam>();
   const Shape& as = in[0].shape;
-  const int axis = normalize_axis(*ctx.attrs.op, p.axis, as.ndim());
+  const int axis = checked_axis(*ctx.attrs.op, p.axis, as.ndim());
   const int64_t outer = as.size(0, axis), n = as[axis], inner = as.size(axis + 1, as.ndim());
   std::vector<int64_t> idx = read_indices(in[1], *ctx.attrs.op, ctx.run.num_threads);
   resolve_all(idx, n, p.mode, *ctx.attrs.op, "the axis", ctx.run.num_threads);
@@ -209,7 +185,7 @@ bool infer_backward_take(const OpAttrs& attrs, std::vector<Shape>& in, std::vect
 void backward_take_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const auto& p = ctx.params<BackwardTakeParam>();
   const Shape& as = out[0].shape;
-  const int axis = normalize_axis(*ctx.attrs.op, p.axis, as.ndim());
+  const int axis = checked_axis(*ctx.attrs.op, p.axis, as.ndim());
   const int64_t outer = as.size(0, axis), n = as[axis], inner = as.size(axis + 1, as.ndim());
   std::vector<int64_t> idx = read_indices(in[1], *ctx.attrs.op, ctx.run.num_threads);
   resolve_all(idx, n, p.mode, *ctx.attrs.op, "the axis", ctx.run.num_threads);
@@ -222,12 +198,12 @@ void backward_take_kernel(const OpContext& ctx, std::span<const TensorView> in, 
 }
 
 void take_grad(GradBuilder& b) {
-  KV kv(b.attrs(), {"axis", "mode"});
+  GradParams kv(b.attrs(), {"axis", "mode"});
   kv.add("shape", detail::print_int_tuple(b.known_input_shape(0)));
   b.set_input_grad(0, b.op("_backward_take", {b.out_grad(0), b.input(1)}, kv.view()));
 }
 void backward_take_grad(GradBuilder& b) {
-  KV kv(b.attrs(), {"axis", "mode"});
+  GradParams kv(b.attrs(), {"axis", "mode"});
   b.set_input_grad(0, b.op("take", {b.out_grad(0), b.input(1)}, kv.view()));
 }
 
@@ -254,7 +230,7 @@ struct AxisSplit {
 };
 AxisSplit split_at(const OpDef& op, const Shape& s, int64_t axis_param) {
   AxisSplit r;
-  r.axis = normalize_axis(op, axis_param, s.ndim());
+  r.axis = checked_axis(op, axis_param, s.ndim());
   r.outer = s.size(0, r.axis);
   r.n = s[r.axis];
   r.inner = s.size(r.axis + 1, s.ndim());
@@ -267,7 +243,7 @@ int64_t pick_axis(const OpDef& op, const std::optional<int64_t>& axis) {
 }
 
 Shape pick_shape(const OpDef& op, const Shape& data, int64_t axis_param, bool keepdims) {
-  const int axis = normalize_axis(op, axis_param, data.ndim());
+  const int axis = checked_axis(op, axis_param, data.ndim());
   SN_CHECK_SHAPE(data[axis] > 0, op.name, ": cannot pick from axis ", axis_param, " of size 0 (data has shape ", data,
                  ")");
   Shape r;
@@ -350,12 +326,12 @@ void backward_pick_kernel(const OpContext& ctx, std::span<const TensorView> in, 
 }
 
 void pick_grad(GradBuilder& b) {
-  KV kv(b.attrs(), {"axis", "keepdims", "mode"});
+  GradParams kv(b.attrs(), {"axis", "keepdims", "mode"});
   kv.add("shape", detail::print_int_tuple(b.known_input_shape(0)));
   b.set_input_grad(0, b.op("_backward_pick", {b.out_grad(0), b.input(1)}, kv.view()));
 }
 void backward_pick_grad(GradBuilder& b) {
-  KV kv(b.attrs(), {"axis", "keepdims", "mode"});
+  GradParams kv(b.attrs(), {"axis", "keepdims", "mode"});
   b.set_input_grad(0, b.op("pick", {b.out_grad(0), b.input(1)}, kv.view()));
 }
 
@@ -613,7 +589,7 @@ struct DiagLayout {
 
 DiagLayout diag_layout(const OpDef& op, const Shape& s, const DiagParam& p) {
   const int nd = s.ndim();
-  const int a1 = normalize_axis(op, p.axis1, nd, "axis1"), a2 = normalize_axis(op, p.axis2, nd, "axis2");
+  const int a1 = checked_axis(op, p.axis1, nd, "axis1"), a2 = checked_axis(op, p.axis2, nd, "axis2");
   SN_CHECK(a1 != a2, op.name, ": axis1 (", p.axis1, ") and axis2 (", p.axis2, ") must name different axes of an input of ",
            nd, " dimension(s)");
   std::vector<int64_t> stride(static_cast<size_t>(nd), 1);
@@ -730,12 +706,12 @@ void backward_diag_kernel(const OpContext& ctx, std::span<const TensorView> in, 
 }
 
 void diag_grad(GradBuilder& b) {
-  KV kv(b.attrs(), {"k", "axis1", "axis2"});
+  GradParams kv(b.attrs(), {"k", "axis1", "axis2"});
   kv.add("shape", detail::print_int_tuple(b.known_input_shape(0)));
   b.set_input_grad(0, b.op("_backward_diag", {b.out_grad(0)}, kv.view()));
 }
 void backward_diag_grad(GradBuilder& b) {
-  KV kv(b.attrs(), {"k", "axis1", "axis2"});
+  GradParams kv(b.attrs(), {"k", "axis1", "axis2"});
   b.set_input_grad(0, b.op("diag", {b.out_grad(0)}, kv.view()));
 }
 

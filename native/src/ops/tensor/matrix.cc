@@ -1,4 +1,4 @@
-// Shape ops that move or copy data unchanged: Reshape, Flatten, expand_dims,
+// Shape ops that move or copy data unchanged: Reshape, Flatten, expand_dims, squeeze,
 // transpose, reshape_like, broadcast_to/broadcast_like and their adjoint _sum_to.
 #include <numeric>
 
@@ -68,6 +68,36 @@ bool infer_expand_dims(const OpAttrs& attrs, std::vector<Shape>& in, std::vector
   return true;
 }
 
+// --- squeeze -------------------------------------------------------------------------------------------------
+
+struct SqueezeParam {
+  std::optional<Shape> axis;
+  static void describe(ParamBuilder<SqueezeParam>& b) {
+    b.field("axis", &SqueezeParam::axis, "The size-1 axes to drop (None: every size-1 axis).");
+  }
+};
+bool infer_squeeze(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  if (!in[0].is_known()) return false;
+  const auto& p = attrs.get<SqueezeParam>();
+  const int nd = in[0].ndim();
+  std::vector<bool> drop(static_cast<size_t>(nd), false);
+  if (!p.axis) {
+    for (int d = 0; d < nd; ++d) drop[static_cast<size_t>(d)] = in[0][d] == 1;
+  } else {
+    for (int64_t a : p.axis->dims()) {
+      const int ax = checked_axis(*attrs.op, a, nd);
+      SN_CHECK_SHAPE(in[0][ax] == 1, attrs.op->name, ": axis ", a, " has size ", in[0][ax],
+                     " (input shape ", in[0], "); only size-1 axes can be squeezed");
+      drop[static_cast<size_t>(ax)] = true;
+    }
+  }
+  Shape r;
+  for (int d = 0; d < nd; ++d)
+    if (!drop[static_cast<size_t>(d)]) r.push_back(in[0][d]);
+  if (r.ndim() == 0) r.push_back(1);  // legacy: no 0-d arrays
+  merge_shape(*attrs.op, out[0], r, "the output");
+  return true;
+}
 // --- transpose ---
 struct TransposeParam {
   Shape axes;
@@ -135,11 +165,6 @@ bool infer_reshape_like(const OpAttrs& attrs, std::vector<Shape>& in, std::vecto
   return true;
 }
 
-bool infer_first_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
-  if (in[0] < 0) return false;
-  out[0] = in[0];
-  return true;
-}
 
 // --- broadcasting to a shape, and its adjoint, summing down to one ---
 
@@ -236,35 +261,30 @@ void sum_to_grad(GradBuilder& b) {
   b.set_input_grad(0, b.op("broadcast_to", {b.out_grad(0)}, shape_param(b.known_input_shape(0), s)));
 }
 
-OpRegistrar shape_op(const char* name, InferShapeFn infer, KernelFn kernel, const char* doc) {
-  return OpRegistrar(name)
-      .describe(doc)
-      .dtypes<AllDTypes>()
-      .inputs({"data"})
-      .outputs({"output"})
-      .infer_shape(infer)
-      .infer_type(infer_same_type)
-      .kernel(DeviceType::kCPU, kernel);
-}
 
 [[maybe_unused]] OpRegistrar r_reshape =
-    shape_op("Reshape", infer_reshape_op, copy_kernel, "The data in a new shape (MXNet's reshape special values).")
+    layout_op("Reshape", infer_reshape_op, copy_kernel, "The data in a new shape (MXNet's reshape special values).")
         .alias("reshape")
         .params<ReshapeParam>()
         .inplace({{0, 0}})
         .gradient(reshape_back_grad);
 [[maybe_unused]] OpRegistrar r_flatten =
-    shape_op("Flatten", infer_flatten, copy_kernel, "Collapses all but the first dim: (d0, d1 * d2 * ...).")
+    layout_op("Flatten", infer_flatten, copy_kernel, "Collapses all but the first dim: (d0, d1 * d2 * ...).")
         .alias("flatten")
         .inplace({{0, 0}})
         .gradient(reshape_back_grad);
 [[maybe_unused]] OpRegistrar r_expand_dims =
-    shape_op("expand_dims", infer_expand_dims, copy_kernel, "Inserts a size-1 axis.")
+    layout_op("expand_dims", infer_expand_dims, copy_kernel, "Inserts a size-1 axis.")
         .params<ExpandDimsParam>()
         .inplace({{0, 0}})
         .gradient(reshape_back_grad);
+[[maybe_unused]] OpRegistrar r_squeeze =
+    layout_op("squeeze", infer_squeeze, copy_kernel, "Drops size-1 axes (all of them when axis is None); (1,) at least.")
+        .params<SqueezeParam>()
+        .inplace({{0, 0}})
+        .gradient(reshape_back_grad);
 [[maybe_unused]] OpRegistrar r_transpose =
-    shape_op("transpose", infer_transpose, transpose_kernel, "Permutes the axes (reverses them by default).")
+    layout_op("transpose", infer_transpose, transpose_kernel, "Permutes the axes (reverses them by default).")
         .params<TransposeParam>()
         .gradient(transpose_grad);
 

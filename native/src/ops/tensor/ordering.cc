@@ -30,10 +30,7 @@ Lines lines_of(const OpDef& op, const Shape& s, const std::optional<int64_t>& ax
     return l;
   }
   const int nd = s.ndim();
-  const int64_t a = *axis < 0 ? *axis + nd : *axis;
-  SN_CHECK_INDEX(a >= 0 && a < nd, op.name, ": axis ", *axis, " is out of range for an input of ", nd,
-                 " dimension(s) (expected ", -nd, " to ", nd - 1, ")");
-  l.axis = static_cast<int>(a);
+  l.axis = checked_axis(op, *axis, nd);
   l.outer = s.size(0, l.axis);
   l.n = s[l.axis];
   l.inner = s.size(l.axis + 1, nd);
@@ -77,24 +74,6 @@ void sort_lines(const T* x, const Lines& l, int64_t k, bool ascend, int threads,
   }, l.n * 8);
 }
 
-// Parameters printed by the forward op's schema, filtered, plus extras: for the ops a gradient applies.
-struct KV {
-  std::vector<std::pair<std::string, std::string>> items;
-  KV(const OpAttrs& attrs, std::initializer_list<std::string_view> keep) {
-    for (auto& [k, v] : attrs.op->schema->print(attrs.params.get()))
-      for (std::string_view want : keep)
-        if (k == want) items.emplace_back(k, v);
-  }
-  KV& add(std::string k, std::string v) {
-    items.emplace_back(std::move(k), std::move(v));
-    return *this;
-  }
-  std::vector<ParamKV> view() const {
-    std::vector<ParamKV> r;
-    for (const auto& [k, v] : items) r.emplace_back(k, v);
-    return r;
-  }
-};
 
 void check_sortable(const OpDef& op, int t) {
   SN_CHECK_TYPE(t < 0 || static_cast<DType>(t) != DType::kBool, op.name,
@@ -196,7 +175,7 @@ void topk_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span
 }
 
 // The positions the value outputs came from, as int64 (exact for any length).
-GradValue selected_positions(GradBuilder& b, std::string_view op, KV kv) {
+GradValue selected_positions(GradBuilder& b, std::string_view op, GradParams kv) {
   kv.add("dtype", "int64");
   return b.op(op, {b.input(0)}, kv.view());
 }
@@ -204,10 +183,10 @@ GradValue selected_positions(GradBuilder& b, std::string_view op, KV kv) {
 void topk_grad(GradBuilder& b) {
   const auto ret = b.attrs().get<TopKParam>().ret_typ;
   if (ret != TopKRet::kValue && ret != TopKRet::kBoth) return;  // indices and masks are piecewise constant
-  KV sel(b.attrs(), {"axis", "k", "is_ascend"});
+  GradParams sel(b.attrs(), {"axis", "k", "is_ascend"});
   sel.add("ret_typ", "indices");
   GradValue idx = selected_positions(b, "topk", sel);
-  KV kv(b.attrs(), {"axis"});
+  GradParams kv(b.attrs(), {"axis"});
   kv.add("shape", detail::print_int_tuple(b.known_input_shape(0)));
   b.set_input_grad(0, b.op("_backward_topk", {b.out_grad(0), idx}, kv.view()));
 }
@@ -287,8 +266,8 @@ void argsort_kernel(const OpContext& ctx, std::span<const TensorView> in, std::s
 }
 
 void sort_grad(GradBuilder& b) {
-  GradValue idx = selected_positions(b, "argsort", KV(b.attrs(), {"axis", "is_ascend"}));
-  KV kv(b.attrs(), {"axis"});
+  GradValue idx = selected_positions(b, "argsort", GradParams(b.attrs(), {"axis", "is_ascend"}));
+  GradParams kv(b.attrs(), {"axis"});
   kv.add("shape", detail::print_int_tuple(b.known_input_shape(0)));
   b.set_input_grad(0, b.op("_backward_topk", {b.out_grad(0), idx}, kv.view()));
 }
@@ -399,11 +378,11 @@ bool infer_first_type(const OpAttrs&, std::vector<int>& in, std::vector<int>& ou
 }
 
 void backward_topk_grad(GradBuilder& b) {
-  KV kv(b.attrs(), {"axis"});
+  GradParams kv(b.attrs(), {"axis"});
   b.set_input_grad(0, b.op("_gather_along_axis", {b.out_grad(0), b.input(1)}, kv.view()));
 }
 void gather_along_grad(GradBuilder& b) {
-  KV kv(b.attrs(), {"axis"});
+  GradParams kv(b.attrs(), {"axis"});
   kv.add("shape", detail::print_int_tuple(b.known_input_shape(0)));
   b.set_input_grad(0, b.op("_backward_topk", {b.out_grad(0), b.input(1)}, kv.view()));
 }

@@ -67,10 +67,7 @@ std::vector<bool> reduced_axes(const OpDef& op, const ReduceParam& p, int nd) {
   if (!p.axis || p.axis->ndim() == 0) return std::vector<bool>(static_cast<size_t>(nd), true);  // all (MXNet)
   std::vector<bool> r(static_cast<size_t>(nd), p.exclude);
   for (int64_t a : p.axis->dims()) {
-    int64_t ax = a < 0 ? a + nd : a;
-    SN_CHECK_INDEX(ax >= 0 && ax < nd, op.name, ": axis ", a, " is out of range for an input of ", nd,
-                   " dimension(s) (expected ", -nd, " to ", nd - 1, ")");
-    r[static_cast<size_t>(ax)] = !p.exclude;
+    r[static_cast<size_t>(checked_axis(op, a, nd))] = !p.exclude;
   }
   return r;
 }

@@ -1,5 +1,5 @@
-// Shape and layout ops that select, join, split or repeat data: squeeze,
-// Concat, stack, SliceChannel (split), slice, slice_axis, slice_like, tile,
+// Shape and layout ops that select, join, split or repeat data: Concat,
+// stack, SliceChannel (split), slice, slice_axis, slice_like, tile,
 // repeat, Pad, reverse (flip), SwapAxis, with their gradients. Their copies go
 // through strided_copy (negative strides reverse, zero strides repeat).
 #include <numeric>
@@ -19,12 +19,6 @@ std::vector<int64_t> row_major_strides(const Shape& s) {
   return st;
 }
 
-// A possibly negative axis of an nd-dim array, checked.
-int axis_of(const OpDef& op, int64_t axis, int nd, const char* what = "axis") {
-  SN_CHECK_INDEX(axis >= -nd && axis < nd, op.name, ": ", what, " ", axis, " is out of range for an input of ", nd,
-                 " dimension(s) (expected ", -nd, " to ", nd - 1, ")");
-  return static_cast<int>(axis < 0 ? axis + nd : axis);
-}
 
 std::string tuple_text(const Shape& s) { return detail::print_int_tuple(s); }
 std::string int_text(int64_t v) { return std::to_string(v); }
@@ -172,7 +166,7 @@ struct SliceAxisParam {
 };
 // slice_axis as full-rank begin/end tuples.
 std::pair<Shape, Shape> slice_axis_bounds(const OpDef& op, const SliceAxisParam& p, int nd) {
-  const int ax = axis_of(op, p.axis, nd);
+  const int ax = checked_axis(op, p.axis, nd);
   Shape begin(nd, kTupleNone), end(nd, kTupleNone);
   begin[ax] = p.begin;
   end[ax] = p.end.value_or(kTupleNone);
@@ -180,7 +174,7 @@ std::pair<Shape, Shape> slice_axis_bounds(const OpDef& op, const SliceAxisParam&
 }
 Window slice_axis_window(const OpDef& op, const SliceAxisParam& p, const Shape& in) {
   auto [begin, end] = slice_axis_bounds(op, p, in.ndim());
-  const int ax = axis_of(op, p.axis, in.ndim());
+  const int ax = checked_axis(op, p.axis, in.ndim());
   const int64_t n = in[ax], b = p.begin < 0 ? p.begin + n : p.begin;
   const int64_t e = p.end ? (*p.end < 0 ? *p.end + n : *p.end) : n;
   SN_CHECK_INDEX(b >= 0 && b < n && e > b && e <= n, op.name, ": begin ", p.begin, " and end ",
@@ -218,7 +212,7 @@ Shape slice_like_end(const OpDef& op, const SliceLikeParam& p, const Shape& data
     for (int i = 0; i < nd; ++i) end[i] = like[i];
   } else {
     for (int64_t a : p.axes.dims()) {
-      const int ax = axis_of(op, a, nd, "axes item");
+      const int ax = checked_axis(op, a, nd, "axes item");
       SN_CHECK_SHAPE(ax < like.ndim(), op.name, ": axis ", a, " is beyond shape_like's rank (shape ", like, ")");
       end[ax] = like[ax];
     }
@@ -262,7 +256,7 @@ bool infer_concat(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shap
   if (!all_known(in)) return false;
   const OpDef& op = *attrs.op;
   const int nd = in[0].ndim();
-  const int ax = axis_of(op, attrs.get<ConcatParam>().dim, nd, "dim");
+  const int ax = checked_axis(op, attrs.get<ConcatParam>().dim, nd, "dim");
   Shape r = in[0];
   for (size_t i = 1; i < in.size(); ++i) {
     bool ok = in[i].ndim() == nd;
@@ -299,7 +293,7 @@ void join_parts(std::span<const TensorView> parts, const TensorView& whole, int6
 }
 
 void concat_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
-  const int ax = axis_of(*ctx.attrs.op, ctx.params<ConcatParam>().dim, out[0].shape.ndim(), "dim");
+  const int ax = checked_axis(*ctx.attrs.op, ctx.params<ConcatParam>().dim, out[0].shape.ndim(), "dim");
   join_parts(in, out[0], out[0].shape.size(0, ax), false, ctx.run.num_threads);
 }
 void concat_grad(GradBuilder& b) {
@@ -307,7 +301,7 @@ void concat_grad(GradBuilder& b) {
   int64_t offset = 0;
   for (int i = 0; i < b.num_inputs(); ++i) {
     const Shape s = b.known_input_shape(i);
-    const int ax = axis_of(*b.attrs().op, dim, s.ndim(), "dim");
+    const int ax = checked_axis(*b.attrs().op, dim, s.ndim(), "dim");
     const std::string axis = int_text(ax), begin = int_text(offset), end = int_text(offset + s[ax]);
     b.set_input_grad(i, b.op("slice_axis", {b.out_grad(0)}, {{"axis", axis}, {"begin", begin}, {"end", end}}));
     offset += s[ax];
@@ -324,7 +318,7 @@ struct StackParam {
 };
 int stack_inputs(const OpAttrs& attrs) { return attrs.get<StackParam>().num_args; }
 int stack_axis(const OpDef& op, int64_t axis, int nd) {  // an axis of the (nd + 1)-dim output
-  return axis_of(op, axis, nd + 1);
+  return checked_axis(op, axis, nd + 1);
 }
 bool infer_stack(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!all_known(in)) return false;
@@ -368,7 +362,7 @@ bool infer_split(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape
   if (!in[0].is_known()) return false;
   const auto& p = attrs.get<SplitParam>();
   const OpDef& op = *attrs.op;
-  const int ax = axis_of(op, p.axis, in[0].ndim());
+  const int ax = checked_axis(op, p.axis, in[0].ndim());
   const int64_t n = in[0][ax];
   SN_CHECK_SHAPE(n % p.num_outputs == 0, op.name, ": axis ", ax, " of the input (shape ", in[0], ") has size ", n,
                  ", which does not split into ", p.num_outputs, " equal parts");
@@ -383,7 +377,7 @@ bool infer_split(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape
   return true;
 }
 void split_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
-  const int ax = axis_of(*ctx.attrs.op, ctx.params<SplitParam>().axis, in[0].shape.ndim());
+  const int ax = checked_axis(*ctx.attrs.op, ctx.params<SplitParam>().axis, in[0].shape.ndim());
   join_parts(out, in[0], in[0].shape.size(0, ax), true, ctx.run.num_threads);
 }
 void split_grad(GradBuilder& b) {
@@ -393,41 +387,6 @@ void split_grad(GradBuilder& b) {
   const std::string n = int_text(p.num_outputs), axis = int_text(p.axis);
   if (p.squeeze_axis) b.set_input_grad(0, b.op("stack", parts, {{"num_args", n}, {"axis", axis}}));
   else b.set_input_grad(0, b.op("Concat", parts, {{"num_args", n}, {"dim", axis}}));
-}
-
-// --- squeeze -------------------------------------------------------------------------------------------------
-
-struct SqueezeParam {
-  std::optional<Shape> axis;
-  static void describe(ParamBuilder<SqueezeParam>& b) {
-    b.field("axis", &SqueezeParam::axis, "The size-1 axes to drop (None: every size-1 axis).");
-  }
-};
-bool infer_squeeze(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
-  if (!in[0].is_known()) return false;
-  const auto& p = attrs.get<SqueezeParam>();
-  const int nd = in[0].ndim();
-  std::vector<bool> drop(static_cast<size_t>(nd), false);
-  if (!p.axis) {
-    for (int d = 0; d < nd; ++d) drop[static_cast<size_t>(d)] = in[0][d] == 1;
-  } else {
-    for (int64_t a : p.axis->dims()) {
-      const int ax = axis_of(*attrs.op, a, nd);
-      SN_CHECK_SHAPE(in[0][ax] == 1, attrs.op->name, ": axis ", a, " has size ", in[0][ax],
-                     " (input shape ", in[0], "); only size-1 axes can be squeezed");
-      drop[static_cast<size_t>(ax)] = true;
-    }
-  }
-  Shape r;
-  for (int d = 0; d < nd; ++d)
-    if (!drop[static_cast<size_t>(d)]) r.push_back(in[0][d]);
-  if (r.ndim() == 0) r.push_back(1);  // legacy: no 0-d arrays
-  merge_shape(*attrs.op, out[0], r, "the output");
-  return true;
-}
-void reshape_back_grad(GradBuilder& b) {
-  const std::string s = tuple_text(b.known_input_shape(0));
-  b.set_input_grad(0, b.op("Reshape", {b.out_grad(0)}, {{"shape", s}}));
 }
 
 // --- tile and repeat: strided copies with zero strides, gradients summing the copies -------------------------
@@ -499,7 +458,7 @@ struct RepeatView {
 };
 RepeatView repeat_view(const OpDef& op, const RepeatParam& p, const Shape& in) {
   if (!p.axis) return {1, in.size(), 1};
-  const int ax = axis_of(op, *p.axis, in.ndim());
+  const int ax = checked_axis(op, *p.axis, in.ndim());
   return {in.size(0, ax), in[ax], in.size(ax + 1, in.ndim())};
 }
 bool infer_repeat(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
@@ -510,7 +469,7 @@ bool infer_repeat(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shap
     r.push_back(in[0].size() * p.repeats);
   } else {
     r = in[0];
-    const int ax = axis_of(*attrs.op, *p.axis, in[0].ndim());
+    const int ax = checked_axis(*attrs.op, *p.axis, in[0].ndim());
     r[ax] *= p.repeats;
   }
   merge_shape(*attrs.op, out[0], r, "the output");
@@ -678,7 +637,7 @@ struct ReverseParam {
 };
 bool infer_reverse(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!in[0].is_known()) return false;
-  for (int64_t a : attrs.get<ReverseParam>().axis.dims()) axis_of(*attrs.op, a, in[0].ndim());
+  for (int64_t a : attrs.get<ReverseParam>().axis.dims()) checked_axis(*attrs.op, a, in[0].ndim());
   merge_shape(*attrs.op, out[0], in[0], "the output");
   return true;
 }
@@ -688,7 +647,7 @@ void reverse_kernel(const OpContext& ctx, std::span<const TensorView> in, std::s
   int64_t offset = 0;
   std::vector<bool> flip(static_cast<size_t>(s.ndim()), false);
   for (int64_t a : ctx.params<ReverseParam>().axis.dims()) {
-    const size_t ax = static_cast<size_t>(axis_of(*ctx.attrs.op, a, s.ndim()));
+    const size_t ax = static_cast<size_t>(checked_axis(*ctx.attrs.op, a, s.ndim()));
     flip[ax] = !flip[ax];  // twice is the identity
   }
   for (size_t d = 0; d < flip.size(); ++d) {
@@ -710,7 +669,7 @@ struct SwapAxisParam {
   }
 };
 std::pair<int, int> swapped(const OpDef& op, const SwapAxisParam& p, int nd) {
-  return {axis_of(op, p.dim1, nd, "dim1"), axis_of(op, p.dim2, nd, "dim2")};
+  return {checked_axis(op, p.dim1, nd, "dim1"), checked_axis(op, p.dim2, nd, "dim2")};
 }
 bool infer_swapaxis(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!in[0].is_known()) return false;
@@ -731,35 +690,19 @@ void swapaxis_grad(GradBuilder& b) { b.set_input_grad(0, b.apply("SwapAxis", {b.
 
 // --- registrations -------------------------------------------------------------------------------------------
 
-OpRegistrar data_op(const char* name, InferShapeFn infer, KernelFn kernel, const char* doc) {
-  return OpRegistrar(name)
-      .describe(doc)
-      .dtypes<AllDTypes>()
-      .inputs({"data"})
-      .outputs({"output"})
-      .infer_shape(infer)
-      .infer_type(infer_same_type)
-      .kernel(DeviceType::kCPU, kernel);
-}
-
-bool infer_first_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
-  if (in[0] < 0) return false;
-  out[0] = in[0];
-  return true;
-}
 
 [[maybe_unused]] OpRegistrar r_slice =
-    data_op("slice", infer_slice, slice_kernel, "A slice on each axis: begin/end/step with Python semantics.")
+    layout_op("slice", infer_slice, slice_kernel, "A slice on each axis: begin/end/step with Python semantics.")
         .alias("crop")
         .params<SliceParam>()
         .gradient(slice_grad);
 [[maybe_unused]] OpRegistrar r_backward_slice =
-    data_op("_backward_slice", infer_backward_slice, backward_slice_kernel,
+    layout_op("_backward_slice", infer_backward_slice, backward_slice_kernel,
             "The gradient of slicing: zeros of `shape` with ograd written into the slice.")
         .params<BackwardSliceParam>()
         .gradient(backward_slice_grad);
 [[maybe_unused]] OpRegistrar r_slice_axis =
-    data_op("slice_axis", infer_slice_axis, slice_axis_kernel, "The range [begin, end) of one axis.")
+    layout_op("slice_axis", infer_slice_axis, slice_axis_kernel, "The range [begin, end) of one axis.")
         .params<SliceAxisParam>()
         .gradient(slice_axis_grad);
 [[maybe_unused]] OpRegistrar r_slice_like = OpRegistrar("slice_like")
@@ -807,17 +750,12 @@ bool infer_first_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<in
     .kernel(DeviceType::kCPU, split_kernel)
     .gradient(split_grad);
 
-[[maybe_unused]] OpRegistrar r_squeeze =
-    data_op("squeeze", infer_squeeze, copy_kernel, "Drops size-1 axes (all of them when axis is None); (1,) at least.")
-        .params<SqueezeParam>()
-        .inplace({{0, 0}})
-        .gradient(reshape_back_grad);
 [[maybe_unused]] OpRegistrar r_tile =
-    data_op("tile", infer_tile, tile_kernel, "Repeats the whole array reps times along each axis (NumPy's tile).")
+    layout_op("tile", infer_tile, tile_kernel, "Repeats the whole array reps times along each axis (NumPy's tile).")
         .params<TileParam>()
         .gradient(tile_grad);
 [[maybe_unused]] OpRegistrar r_repeat =
-    data_op("repeat", infer_repeat, repeat_kernel, "Repeats each element along an axis (the flattened input if None).")
+    layout_op("repeat", infer_repeat, repeat_kernel, "Repeats each element along an axis (the flattened input if None).")
         .params<RepeatParam>()
         .gradient(repeat_grad);
 [[maybe_unused]] OpRegistrar r_pad = OpRegistrar("Pad")
@@ -842,12 +780,12 @@ bool infer_first_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<in
     .kernel(DeviceType::kCPU, backward_pad_kernel)
     .gradient(backward_pad_grad);
 [[maybe_unused]] OpRegistrar r_reverse =
-    data_op("reverse", infer_reverse, reverse_kernel, "Reverses the order of elements along the given axes.")
+    layout_op("reverse", infer_reverse, reverse_kernel, "Reverses the order of elements along the given axes.")
         .alias("flip")
         .params<ReverseParam>()
         .gradient(reverse_grad);
 [[maybe_unused]] OpRegistrar r_swapaxis =
-    data_op("SwapAxis", infer_swapaxis, swapaxis_kernel, "Interchanges two axes.")
+    layout_op("SwapAxis", infer_swapaxis, swapaxis_kernel, "Interchanges two axes.")
         .alias("swapaxes")
         .params<SwapAxisParam>()
         .gradient(swapaxis_grad);
