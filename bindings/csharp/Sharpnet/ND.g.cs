@@ -20,6 +20,17 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>An elementwise activation: relu, sigmoid, tanh, softrelu (log(1 + e^x)) or softsign (x / (1 + |x|)).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="actType">The activation function. One of: relu, sigmoid, tanh, softrelu, softsign. Required.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Activation(NDArray data, string? actType = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_Activation.Op);
+        args.Add(OpTable.Op_Activation.PActType, actType);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>The sum of num_args arrays of the same shape and dtype.</summary>
     /// <param name="data">The inputs.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -697,6 +708,25 @@ public static partial class ND
         return OpInvoke.One(args, [], @out);
     }
 
+    /// <summary>A dense layer: data times weight transposed, plus bias (weight: (num_hidden, input units)).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="bias">Input bias, used when no_bias is False; giving it or not sets no_bias unless that is given.</param>
+    /// <param name="numHidden">Number of output units. Required.</param>
+    /// <param name="noBias">Whether to leave out the bias input. Default: False.</param>
+    /// <param name="flatten">Collapse all axes after the first into one (else apply to the last axis only). Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray FullyConnected(NDArray data, NDArray weight, NDArray? bias = null, long? numHidden = null, bool? noBias = null, bool? flatten = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_FullyConnected.Op);
+        args.Add(OpTable.Op_FullyConnected.PNumHidden, numHidden);
+        args.Add(OpTable.Op_FullyConnected.PNoBias, noBias);
+        args.Add(OpTable.Op_FullyConnected.PFlatten, flatten);
+        if (noBias is null) args.Add(OpTable.Op_FullyConnected.PNoBias, bias is not null ? false : true);
+        NDArray[] inputs = bias is null ? [data, weight] : [data, weight, bias];
+        return OpInvoke.One(args, inputs, @out);
+    }
+
     /// <summary>The gamma function.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -986,7 +1016,7 @@ public static partial class ND
 
     /// <summary>log(softmax(x)) along an axis, computed stably.</summary>
     /// <param name="data">Input data.</param>
-    /// <param name="length">Input length, used when use_length is True; giving it sets use_length.</param>
+    /// <param name="length">Input length, used when use_length is True; giving it or not sets use_length unless that is given.</param>
     /// <param name="axis">The axis to normalise along (negative counts from the end). Default: -1.</param>
     /// <param name="temperature">Divides the input first; None means 1. Default: None.</param>
     /// <param name="dtype">The output dtype (float16, float32 or float64); None: the input's. Default: None.</param>
@@ -999,7 +1029,7 @@ public static partial class ND
         args.Add(OpTable.Op_log_softmax.PTemperature, temperature);
         args.Add(OpTable.Op_log_softmax.PDtype, dtype);
         args.Add(OpTable.Op_log_softmax.PUseLength, useLength);
-        if (length is not null && useLength is null) args.Add(OpTable.Op_log_softmax.PUseLength, true);
+        if (useLength is null) args.Add(OpTable.Op_log_softmax.PUseLength, length is not null ? true : false);
         NDArray[] inputs = length is null ? [data] : [data, length];
         return OpInvoke.One(args, inputs, @out);
     }
@@ -1725,7 +1755,7 @@ public static partial class ND
 
     /// <summary>exp(x / t) normalised to sum 1 along an axis.</summary>
     /// <param name="data">Input data.</param>
-    /// <param name="length">Input length, used when use_length is True; giving it sets use_length.</param>
+    /// <param name="length">Input length, used when use_length is True; giving it or not sets use_length unless that is given.</param>
     /// <param name="axis">The axis to normalise along (negative counts from the end). Default: -1.</param>
     /// <param name="temperature">Divides the input first; None means 1. Default: None.</param>
     /// <param name="dtype">The output dtype (float16, float32 or float64); None: the input's. Default: None.</param>
@@ -1738,14 +1768,14 @@ public static partial class ND
         args.Add(OpTable.Op_softmax.PTemperature, temperature);
         args.Add(OpTable.Op_softmax.PDtype, dtype);
         args.Add(OpTable.Op_softmax.PUseLength, useLength);
-        if (length is not null && useLength is null) args.Add(OpTable.Op_softmax.PUseLength, true);
+        if (useLength is null) args.Add(OpTable.Op_softmax.PUseLength, length is not null ? true : false);
         NDArray[] inputs = length is null ? [data] : [data, length];
         return OpInvoke.One(args, inputs, @out);
     }
 
     /// <summary>softmax(-x) along an axis.</summary>
     /// <param name="data">Input data.</param>
-    /// <param name="length">Input length, used when use_length is True; giving it sets use_length.</param>
+    /// <param name="length">Input length, used when use_length is True; giving it or not sets use_length unless that is given.</param>
     /// <param name="axis">The axis to normalise along (negative counts from the end). Default: -1.</param>
     /// <param name="temperature">Divides the input first; None means 1. Default: None.</param>
     /// <param name="dtype">The output dtype (float16, float32 or float64); None: the input's. Default: None.</param>
@@ -1758,7 +1788,7 @@ public static partial class ND
         args.Add(OpTable.Op_softmin.PTemperature, temperature);
         args.Add(OpTable.Op_softmin.PDtype, dtype);
         args.Add(OpTable.Op_softmin.PUseLength, useLength);
-        if (length is not null && useLength is null) args.Add(OpTable.Op_softmin.PUseLength, true);
+        if (useLength is null) args.Add(OpTable.Op_softmin.PUseLength, length is not null ? true : false);
         NDArray[] inputs = length is null ? [data] : [data, length];
         return OpInvoke.One(args, inputs, @out);
     }
@@ -2398,6 +2428,12 @@ public static partial class ND
 /// <summary>Each generated operator and its parameter positions, resolved by name when first used.</summary>
 internal static class OpTable
 {
+    internal static class Op_Activation
+    {
+        internal static readonly Operator Op = Operator.Get("Activation");
+        internal static readonly int PActType = Op.Param("act_type").Index;
+    }
+
     internal static class Op_BlockGrad
     {
         internal static readonly Operator Op = Operator.Get("BlockGrad");
@@ -2419,6 +2455,14 @@ internal static class OpTable
     internal static class Op_Flatten
     {
         internal static readonly Operator Op = Operator.Get("Flatten");
+    }
+
+    internal static class Op_FullyConnected
+    {
+        internal static readonly Operator Op = Operator.Get("FullyConnected");
+        internal static readonly int PNumHidden = Op.Param("num_hidden").Index;
+        internal static readonly int PNoBias = Op.Param("no_bias").Index;
+        internal static readonly int PFlatten = Op.Param("flatten").Index;
     }
 
     internal static class Op_Pad

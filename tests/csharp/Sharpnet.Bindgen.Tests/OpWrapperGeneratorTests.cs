@@ -97,7 +97,7 @@ public class OpWrapperGeneratorTests
         string code = OpWrapperGenerator.Generate([fc]);
         Assert.That(code, Does.Contain("public static NDArray FullyConnected(NDArray data, NDArray weight, NDArray? bias = null, "
             + "long? numHidden = null, bool? noBias = null, NDArray? @out = null)"));
-        Assert.That(code, Does.Contain("if (bias is not null && noBias is null) args.Add(OpTable.Op_FullyConnected.PNoBias, false);"));
+        Assert.That(code, Does.Contain("if (noBias is null) args.Add(OpTable.Op_FullyConnected.PNoBias, bias is not null ? false : true);"));
         Assert.That(code, Does.Contain("NDArray[] inputs = bias is null ? [data, weight] : [data, weight, bias];"));
         Assert.That(code, Does.Contain("return OpInvoke.One(args, inputs, @out);"));
 

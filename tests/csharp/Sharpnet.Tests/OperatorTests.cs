@@ -49,6 +49,22 @@ public class OperatorTests
     }
 
     [Test]
+    public void FullyConnectedWithAndWithoutBias()
+    {
+        using var x = NDArray.Array(new float[] { 1, 2, 3, 4 }).Reshape((2, 2));
+        using var w = NDArray.Array(new float[] { 1, 0, 1, 1, 0, 2 }).Reshape((3, 2));
+        using var b = NDArray.Array(new float[] { 10, 20, 30 });
+        using var y = ND.FullyConnected(x, w, b, numHidden: 3);
+        Assert.That(y.ToArray<float>(), Is.EqualTo(new float[] { 11, 23, 34, 13, 27, 38 }));
+        using var z = ND.FullyConnected(x, w, numHidden: 3);  // no bias given: no_bias is set
+        Assert.That(z.ToArray<float>(), Is.EqualTo(new float[] { 1, 3, 4, 3, 7, 8 }));
+        using var r = ND.Activation(z - 4f, actType: "relu");
+        Assert.That(r.ToArray<float>(), Is.EqualTo(new float[] { 0, 0, 0, 0, 3, 4 }));
+        var e = Assert.Throws<SharpnetException>(() => ND.FullyConnected(x, w, numHidden: 4).WaitToRead())!;
+        Assert.That(e.Message, Does.Contain("FullyConnected"));
+    }
+
+    [Test]
     public void GeneratedWrappersPassTypedParameters()
     {
         using var scope = NDArray.NewScope();

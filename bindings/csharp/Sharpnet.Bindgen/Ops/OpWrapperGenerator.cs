@@ -158,6 +158,8 @@ internal static class OpWrapperGenerator
         _ => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"",
     };
 
+    private static string Negate(string boolLiteral) => boolLiteral == "true" ? "false" : "true";
+
     private static string TableClass(OpSpec op) => "Op_" + op.Name.TrimStart('_').Replace('.', '_');
 
     private static void EmitMethod(CodeWriter w, Method m)
@@ -185,7 +187,7 @@ internal static class OpWrapperGenerator
                 // A conditional input is nullable; giving it sets the parameter it depends on (unless given too).
                 InputCondition? c = op.ConditionOf(i);
                 if (c is null) AddParam(Camel(op.Inputs[i]), "NDArray", $"Input {op.Inputs[i]}.");
-                else AddParam(Camel(op.Inputs[i]), "NDArray?", $"Input {op.Inputs[i]}, used when {c.Param} is {c.Value}; giving it sets {c.Param}.", "null");
+                else AddParam(Camel(op.Inputs[i]), "NDArray?", $"Input {op.Inputs[i]}, used when {c.Param} is {c.Value}; giving it or not sets {c.Param} unless that is given.", "null");
             }
         }
         var parameters = op.Params.Where(p => p.Name != op.VariadicKey).ToList();
@@ -224,7 +226,11 @@ internal static class OpWrapperGenerator
                 ParamSpec p = op.Params.FirstOrDefault(q => q.Name == c.Param) ?? throw new BindgenException(
                     $"operator '{op.Name}': input '{op.Inputs[i]}' depends on an unknown parameter '{c.Param}'");
                 string given = Camel(op.Inputs[i]);
-                w.Line($"if ({given} is not null && {Camel(p.Name)} is null) args.Add({table}.P{Pascal(p.Name)}, {Literal(p, c.Value)});");
+                // A bool parameter follows the input either way (no bias given: no_bias=True); others only when given.
+                if (p.Kind == ParamKind.Bool)
+                    w.Line($"if ({Camel(p.Name)} is null) args.Add({table}.P{Pascal(p.Name)}, {given} is not null ? {Literal(p, c.Value)} : {Negate(Literal(p, c.Value))});");
+                else
+                    w.Line($"if ({given} is not null && {Camel(p.Name)} is null) args.Add({table}.P{Pascal(p.Name)}, {Literal(p, c.Value)});");
                 list = $"{given} is null ? {list} : [{string.Join(", ", op.Inputs.Take(i + 1).Select(Camel))}]";
             }
             w.Line($"NDArray[] inputs = {list};");

@@ -1,0 +1,57 @@
+// Conformance entries: neural-network layers (FullyConnected, Activation).
+#include <cmath>
+
+#include "ops/conformance.h"
+
+namespace sn::conformance {
+namespace {
+
+// y[r, j] = sum_k x[r, k] w[j, k] (+ b[j]), x viewed as (rows, k).
+RefFn fc_ref(bool flatten, bool bias) {
+  return [flatten, bias](const std::vector<Ref>& in, const Params& p) {
+    const Shape& xs = in[0].shape;
+    const int64_t n = std::stoll(param(p, "num_hidden", "0"));
+    const int64_t k = in[1].shape[1], rows = in[0].size() / k;
+    Shape os;
+    if (flatten) {
+      os = Shape{xs[0], n};
+    } else {
+      for (int d = 0; d + 1 < xs.ndim(); ++d) os.push_back(xs[d]);
+      os.push_back(n);
+    }
+    Ref y{os, std::vector<double>(static_cast<size_t>(rows * n), 0.0)};
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < n; ++j) {
+        double s = bias ? in[2].v[static_cast<size_t>(j)] : 0.0;
+        for (int64_t q = 0; q < k; ++q) s += in[0].v[static_cast<size_t>(r * k + q)] * in[1].v[static_cast<size_t>(j * k + q)];
+        y.v[static_cast<size_t>(r * n + j)] = s;
+      }
+    return std::vector<Ref>{y};
+  };
+}
+const AddCase fc{{.op = "FullyConnected", .params = {{"num_hidden", "4"}}, .shapes = {{3, 2, 3}, {4, 6}, {4}},
+                  .reference = fc_ref(true, true), .rtol = 1e-5}};
+const AddCase fc_no_bias{{.op = "FullyConnected", .params = {{"num_hidden", "3"}, {"no_bias", "True"}},
+                          .shapes = {{5, 4}, {3, 4}}, .reference = fc_ref(true, false), .label = "no_bias"}};
+const AddCase fc_last_axis{{.op = "FullyConnected", .params = {{"num_hidden", "2"}, {"flatten", "False"}},
+                            .shapes = {{2, 3, 4}, {2, 4}, {2}}, .reference = fc_ref(false, true), .label = "last_axis"}};
+
+RefFn act_ref(double (*f)(double)) {
+  return [f](const std::vector<Ref>& in, const Params&) { return std::vector<Ref>{map(in[0], f)}; };
+}
+const AddCase act_relu{{.op = "Activation", .params = {{"act_type", "relu"}}, .shapes = {{3, 4}}, .domain = {{-2, 2}},
+                        .reference = act_ref([](double x) { return x > 0 ? x : 0.0; }), .avoid_points = {0},
+                        .avoid = 1e-2, .label = "relu"}};
+const AddCase act_sigmoid{{.op = "Activation", .params = {{"act_type", "sigmoid"}}, .shapes = {{3, 4}}, .domain = {{-4, 4}},
+                           .reference = act_ref([](double x) { return 1 / (1 + std::exp(-x)); }), .label = "sigmoid"}};
+const AddCase act_tanh{{.op = "Activation", .params = {{"act_type", "tanh"}}, .shapes = {{3, 4}}, .domain = {{-3, 3}},
+                        .reference = act_ref([](double x) { return std::tanh(x); }), .label = "tanh"}};
+const AddCase act_softrelu{{.op = "Activation", .params = {{"act_type", "softrelu"}}, .shapes = {{3, 4}},
+                            .domain = {{-4, 4}}, .reference = act_ref([](double x) { return std::log1p(std::exp(x)); }),
+                            .label = "softrelu"}};
+const AddCase act_softsign{{.op = "Activation", .params = {{"act_type", "softsign"}}, .shapes = {{3, 4}},
+                            .domain = {{-3, 3}}, .reference = act_ref([](double x) { return x / (1 + std::abs(x)); }),
+                            .avoid_points = {0}, .avoid = 1e-2, .label = "softsign"}};
+
+}  // namespace
+}  // namespace sn::conformance
