@@ -764,6 +764,22 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>Rectifiers with a slope below 0: leaky, prelu (learnable per channel), elu, selu, gelu (erf form).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="gamma">Input gamma, used when act_type is prelu; giving it or not sets act_type unless that is given.</param>
+    /// <param name="actType">The rectifier. One of: leaky, prelu, elu, selu, gelu. Default: leaky.</param>
+    /// <param name="slope">The slope below 0 for leaky and the factor for elu. Default: 0.25.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LeakyReLU(NDArray data, NDArray? gamma = null, string? actType = null, double? slope = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_LeakyReLU.Op);
+        args.Add(OpTable.Op_LeakyReLU.PActType, actType);
+        args.Add(OpTable.Op_LeakyReLU.PSlope, slope);
+        if (gamma is not null && actType is null) args.Add(OpTable.Op_LeakyReLU.PActType, "prelu");
+        NDArray[] inputs = gamma is null ? [data] : [data, gamma];
+        return OpInvoke.One(args, inputs, @out);
+    }
+
     /// <summary>Determinant of each square matrix (LU with partial pivoting); shape: the batch dims, (1,) for one matrix. (an alias of _linalg_det)</summary>
     /// <param name="a">Input A.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -2463,6 +2479,13 @@ internal static class OpTable
         internal static readonly int PNumHidden = Op.Param("num_hidden").Index;
         internal static readonly int PNoBias = Op.Param("no_bias").Index;
         internal static readonly int PFlatten = Op.Param("flatten").Index;
+    }
+
+    internal static class Op_LeakyReLU
+    {
+        internal static readonly Operator Op = Operator.Get("LeakyReLU");
+        internal static readonly int PActType = Op.Param("act_type").Index;
+        internal static readonly int PSlope = Op.Param("slope").Index;
     }
 
     internal static class Op_Pad

@@ -219,13 +219,15 @@ class OpRegistrar {
   }
   // Input `index` (and those after it) exists only when the bool parameter Member equals When: e.g.
   //   .optional_input<SoftmaxParam, &SoftmaxParam::use_length, true>(1, "use_length")
+  // (For enum parameters, value_text is When's MXNet spelling: "prelu".)
   template <class P, auto Member, auto When>
-  OpRegistrar& optional_input(int index, const char* param) {
+  OpRegistrar& optional_input(int index, const char* param, const char* value_text = nullptr) {
     OpDef::OptionalInput o;
     o.index = index;
     o.param = param;
-    if constexpr (std::is_same_v<decltype(When), bool>) o.value = When ? "True" : "False";
-    else o.value = std::to_string(When);
+    if constexpr (std::is_same_v<decltype(When), bool>) o.value = value_text ? value_text : (When ? "True" : "False");
+    else if constexpr (std::is_enum_v<decltype(When)>) o.value = value_text ? value_text : "";  // named by the caller
+    else o.value = value_text ? value_text : std::to_string(When);
     o.present = [](const OpAttrs& a) { return a.get<P>().*Member == When; };
     def_.optional_inputs.push_back(std::move(o));
     return *this;

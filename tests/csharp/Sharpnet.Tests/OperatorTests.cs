@@ -60,6 +60,12 @@ public class OperatorTests
         Assert.That(z.ToArray<float>(), Is.EqualTo(new float[] { 1, 3, 4, 3, 7, 8 }));
         using var r = ND.Activation(z - 4f, actType: "relu");
         Assert.That(r.ToArray<float>(), Is.EqualTo(new float[] { 0, 0, 0, 0, 3, 4 }));
+        using var neg = NDArray.Array(new float[] { -2, 4 }).Reshape((1, 2));
+        using var gamma = NDArray.Array(new float[] { 0.5f, 0.1f });
+        using var pr = ND.LeakyReLU(neg, gamma);  // giving gamma selects prelu
+        Assert.That(pr.ToArray<float>(), Is.EqualTo(new float[] { -1, 4 }));
+        using var lk = ND.LeakyReLU(neg);  // MXNet's default: leaky with slope 0.25
+        Assert.That(lk.ToArray<float>(), Is.EqualTo(new float[] { -0.5f, 4 }));
         var e = Assert.Throws<SharpnetException>(() => ND.FullyConnected(x, w, numHidden: 4).WaitToRead())!;
         Assert.That(e.Message, Does.Contain("FullyConnected"));
     }

@@ -1,4 +1,4 @@
-// Conformance entries: neural-network layers (FullyConnected, Activation).
+// Conformance entries: neural-network layers (FullyConnected, Activation, LeakyReLU).
 #include <cmath>
 
 #include "ops/conformance.h"
@@ -53,5 +53,44 @@ const AddCase act_softsign{{.op = "Activation", .params = {{"act_type", "softsig
                             .domain = {{-3, 3}}, .reference = act_ref([](double x) { return x / (1 + std::abs(x)); }),
                             .avoid_points = {0}, .avoid = 1e-2, .label = "softsign"}};
 
+
+// LeakyReLU family.
+double selu(double x) {
+  const double a = 1.6732632423543772848170429916717, l = 1.0507009873554804934193349852946;
+  return l * (x > 0 ? x : a * std::expm1(x));
+}
+const AddCase leaky{{.op = "LeakyReLU", .params = {{"act_type", "leaky"}, {"slope", "0.1"}}, .shapes = {{3, 4}},
+                     .domain = {{-2, 2}}, .reference = act_ref([](double x) { return x > 0 ? x : 0.1 * x; }),
+                     .avoid_points = {0}, .avoid = 1e-2, .label = "leaky"}};
+const AddCase leaky_default{{.op = "LeakyReLU", .shapes = {{5}}, .domain = {{-2, 2}},
+                             .reference = act_ref([](double x) { return x > 0 ? x : 0.25 * x; }), .avoid_points = {0},
+                             .avoid = 1e-2, .label = "default_slope"}};
+const AddCase elu{{.op = "LeakyReLU", .params = {{"act_type", "elu"}}, .shapes = {{3, 4}}, .domain = {{-2, 2}},
+                   .reference = act_ref([](double x) { return x > 0 ? x : 0.25 * std::expm1(x); }),
+                   .avoid_points = {0}, .avoid = 1e-2, .label = "elu"}};
+const AddCase selu_case{{.op = "LeakyReLU", .params = {{"act_type", "selu"}}, .shapes = {{3, 4}}, .domain = {{-2, 2}},
+                         .reference = act_ref(selu), .avoid_points = {0}, .avoid = 1e-2, .label = "selu"}};
+const AddCase gelu{{.op = "LeakyReLU", .params = {{"act_type", "gelu"}}, .shapes = {{3, 4}}, .domain = {{-3, 3}},
+                    .reference = act_ref([](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }),
+                    .label = "gelu"}};
+RefFn prelu_ref() {
+  return [](const std::vector<Ref>& in, const Params&) {
+    const Shape& s = in[0].shape;
+    const int64_t c = s[1], inner = s.size(2, s.ndim());
+    Ref y = in[0];
+    for (int64_t i = 0; i < y.size(); ++i) {
+      const double g = in[1].size() == 1 ? in[1].v[0] : in[1].v[static_cast<size_t>((i / inner) % c)];
+      const double x = in[0].v[static_cast<size_t>(i)];
+      y.v[static_cast<size_t>(i)] = x > 0 ? x : g * x;
+    }
+    return std::vector<Ref>{y};
+  };
+}
+const AddCase prelu{{.op = "LeakyReLU", .params = {{"act_type", "prelu"}}, .shapes = {{2, 3, 4}, {3}},
+                     .domain = {{-2, 2}, {0.05, 0.5}}, .reference = prelu_ref(), .avoid_points = {0}, .avoid = 1e-2,
+                     .label = "prelu"}};
+const AddCase prelu_one{{.op = "LeakyReLU", .params = {{"act_type", "prelu"}}, .shapes = {{2, 3}, {1}},
+                         .domain = {{-2, 2}, {0.05, 0.5}}, .reference = prelu_ref(), .avoid_points = {0},
+                         .avoid = 1e-2, .label = "prelu_shared"}};
 }  // namespace
 }  // namespace sn::conformance
