@@ -538,6 +538,21 @@ public static partial class ND
         return OpInvoke.One(args, [lhs, rhs], @out);
     }
 
+    /// <summary>Zeroes each element with probability p while training (or always) and scales the rest by 1/(1-p).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="p">Fraction of the input that gets dropped. Default: 0.5.</param>
+    /// <param name="mode">training: only while training; always: also in inference. One of: training, always. Default: training.</param>
+    /// <param name="axes">Axes along which one draw is shared. Default: ().</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Dropout(NDArray data, double? p = null, string? mode = null, Shape? axes = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_Dropout.Op);
+        args.Add(OpTable.Op_Dropout.PP, p);
+        args.Add(OpTable.Op_Dropout.PMode, mode);
+        args.Add(OpTable.Op_Dropout.PAxes, axes);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>The sum of num_args arrays of the same shape and dtype. (an alias of add_n)</summary>
     /// <param name="data">The inputs.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -2466,6 +2481,14 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("Concat");
         internal static readonly int PNumArgs = Op.Param("num_args").Index;
         internal static readonly int PDim = Op.Param("dim").Index;
+    }
+
+    internal static class Op_Dropout
+    {
+        internal static readonly Operator Op = Operator.Get("Dropout");
+        internal static readonly int PP = Op.Param("p").Index;
+        internal static readonly int PMode = Op.Param("mode").Index;
+        internal static readonly int PAxes = Op.Param("axes").Index;
     }
 
     internal static class Op_Flatten

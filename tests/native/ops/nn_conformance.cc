@@ -92,5 +92,13 @@ const AddCase prelu{{.op = "LeakyReLU", .params = {{"act_type", "prelu"}}, .shap
 const AddCase prelu_one{{.op = "LeakyReLU", .params = {{"act_type", "prelu"}}, .shapes = {{2, 3}, {1}},
                          .domain = {{-2, 2}, {0.05, 0.5}}, .reference = prelu_ref(), .avoid_points = {0},
                          .avoid = 1e-2, .label = "prelu_shared"}};
+
+// Dropout: the identity outside training (the forward check), and with p=0 also in training (the gradient
+// checks record in training mode); the random masks are tested in nn_test.cc.
+const AddCase dropout{{.op = "Dropout", .params = {{"p", "0"}}, .shapes = {{3, 4}},
+                       .reference = act_ref([](double x) { return x; }), .label = "p0"}};
+const AddCase dropout_inference{{.op = "Dropout", .params = {{"p", "0.5"}}, .shapes = {{3, 4}},
+                                 .reference = act_ref([](double x) { return x; }), .skip_gradient = true,
+                                 .label = "inference"}};
 }  // namespace
 }  // namespace sn::conformance
