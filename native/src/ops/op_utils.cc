@@ -126,4 +126,11 @@ bool infer_first_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<in
   return true;
 }
 
+bool infer_same_float_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  if (!infer_same_type(attrs, in, out)) return false;
+  if (!FloatDTypes::contains(static_cast<DType>(out[0])))
+    throw_unsupported_dtype(attrs.op->name, static_cast<DType>(out[0]), FloatDTypes::dtypes);
+  return true;
+}
+
 }  // namespace sn

@@ -50,13 +50,6 @@ bool infer_fc_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Sh
   return true;
 }
 
-bool infer_fc_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
-  if (!infer_same_type(attrs, in, out)) return false;
-  if (!FloatDTypes::contains(static_cast<DType>(out[0])))
-    throw_unsupported_dtype(attrs.op->name, static_cast<DType>(out[0]), FloatDTypes::dtypes);
-  return true;
-}
-
 void fc_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const auto& p = ctx.params<FullyConnectedParam>();
   const Rows r = rows_of(p, in[0].shape);
@@ -96,7 +89,7 @@ void fc_grad(GradBuilder& b) {
     .optional_input<FullyConnectedParam, &FullyConnectedParam::no_bias, false>(2, "no_bias")
     .outputs({"output"})
     .infer_shape(infer_fc_shape)
-    .infer_type(infer_fc_type)
+    .infer_type(infer_same_float_type)
     .kernel(DeviceType::kCPU, fc_kernel)
     .workspace(f16_workspace)
     .gradient(fc_grad, {0, 1});

@@ -60,13 +60,6 @@ bool infer_leaky_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector
   return true;
 }
 
-bool infer_leaky_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
-  if (!infer_same_type(attrs, in, out)) return false;
-  if (!FloatDTypes::contains(static_cast<DType>(out[0])))
-    throw_unsupported_dtype(attrs.op->name, static_cast<DType>(out[0]), FloatDTypes::dtypes);
-  return true;
-}
-
 void leaky_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const auto& p = ctx.params<LeakyReLUParam>();
   const Shape& s = in[0].shape;
@@ -150,7 +143,7 @@ void leaky_grad(GradBuilder& b) {
     .optional_input<LeakyReLUParam, &LeakyReLUParam::act_type, Leaky::kPrelu>(1, "act_type", "prelu")
     .outputs({"output"})
     .infer_shape(infer_leaky_shape)
-    .infer_type(infer_leaky_type)
+    .infer_type(infer_same_float_type)
     .kernel(DeviceType::kCPU, leaky_kernel)
     .gradient(leaky_grad, {0, 1});
 

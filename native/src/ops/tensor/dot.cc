@@ -59,13 +59,6 @@ bool infer_dot(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>&
   return true;
 }
 
-bool infer_float_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
-  if (!infer_same_type(attrs, in, out)) return false;
-  if (!FloatDTypes::contains(static_cast<DType>(out[0])))
-    throw_unsupported_dtype(attrs.op->name, static_cast<DType>(out[0]), FloatDTypes::dtypes);
-  return true;
-}
-
 void dot_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const auto& p = ctx.params<DotParam>();
   DotDims d = dot_dims(*ctx.attrs.op, in[0].shape, in[1].shape, p.transpose_a, p.transpose_b);
@@ -143,7 +136,7 @@ void batch_dot_kernel(const OpContext& ctx, std::span<const TensorView> in, std:
     .inputs({"lhs", "rhs"})
     .outputs({"output"})
     .infer_shape(infer_dot)
-    .infer_type(infer_float_type)
+    .infer_type(infer_same_float_type)
     .kernel(DeviceType::kCPU, dot_kernel)
     .workspace(f16_workspace)
     .gradient(dot_grad, {0, 1});
@@ -155,7 +148,7 @@ void batch_dot_kernel(const OpContext& ctx, std::span<const TensorView> in, std:
     .inputs({"lhs", "rhs"})
     .outputs({"output"})
     .infer_shape(infer_batch_dot)
-    .infer_type(infer_float_type)
+    .infer_type(infer_same_float_type)
     .kernel(DeviceType::kCPU, batch_dot_kernel)
     .workspace(f16_workspace)
     .gradient(dot_grad, {0, 1});
