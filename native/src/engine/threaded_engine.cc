@@ -473,11 +473,14 @@ class ThreadedEngine final : public Engine {
     block->priority = priority;
     block->seq = seq_.fetch_add(1, std::memory_order_relaxed);
     block->wait.store(static_cast<int>(opr->reads.size() + opr->writes.size()) + 1);
+    // Read before the block is published: once the last grant happens elsewhere it may run, complete and be
+    // recycled by another thread before this one looks at it again.
+    const bool may_inline = opr->options.inline_if_ready && device.type == DeviceType::kCPU;
     ReadyList ready;
     for (VarHandle v : opr->reads) append(v, block, false, ready);
     for (VarHandle v : opr->writes) append(v, block, true, ready, deleting);
     if (block->wait.fetch_sub(1) == 1) ready.push_back(block);
-    if (opr->options.inline_if_ready && device.type == DeviceType::kCPU && !ready.empty() && ready.back() == block) {
+    if (may_inline && !ready.empty() && ready.back() == block) {
       ready.pop_back();  // ready at push: run here (Note [Running tiny ops in place])
       dispatch(ready);
       execute(block);
