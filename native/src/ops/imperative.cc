@@ -146,9 +146,15 @@ void infer_outputs(const OpAttrs& attrs, std::vector<Shape>& in_shapes, std::vec
   if (!op.infer_shape(attrs, in_shapes, out_shapes)) {
     SN_THROW(kShape, op.name, ": cannot infer the output shapes from input shapes ", shape_list(in_shapes));
   }
-  for (const Shape& s : out_shapes)
+  for (const Shape& s : out_shapes) {
     SN_CHECK_SHAPE(s.is_known(), op.name, ": output shape ", s, " is not fully known from input shapes ",
                    shape_list(in_shapes));
+    int64_t elements = 1;
+    bool fits = true;
+    for (int64_t d : s.dims()) fits = fits && d >= 0 && !__builtin_mul_overflow(elements, d, &elements);
+    SN_CHECK_SHAPE(fits, op.name, ": the output would have shape ", s, ", which has more elements than can be "
+                   "addressed");
+  }
   if (!op.infer_type(attrs, in_types, out_types)) {
     SN_THROW(kType, op.name, ": cannot infer the output dtypes");
   }

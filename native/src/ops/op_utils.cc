@@ -133,4 +133,15 @@ bool infer_same_float_type(const OpAttrs& attrs, std::vector<int>& in, std::vect
   return true;
 }
 
+int64_t checked_dim_mul(const OpDef& op, int64_t a, int64_t b, std::string_view what) {
+  int64_t r = 0;
+  SN_CHECK_SHAPE(!__builtin_mul_overflow(a, b, &r), op.name, ": ", what, " ", a, " x ", b, " is too large");
+  return r;
+}
+int64_t checked_dim_add(const OpDef& op, int64_t a, int64_t b, std::string_view what) {
+  int64_t r = 0;
+  SN_CHECK_SHAPE(!__builtin_add_overflow(a, b, &r), op.name, ": ", what, " ", a, " + ", b, " is too large");
+  return r;
+}
+
 }  // namespace sn

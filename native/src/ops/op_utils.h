@@ -67,6 +67,11 @@ bool infer_same_float_type(const OpAttrs& attrs, std::vector<int>& in, std::vect
 // The output takes input 0's dtype (other inputs are free: shape_like, rhs of reshape_like).
 bool infer_first_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out);
 
+// a * b and a + b for output dims computed from parameters (repeats, pads): an overflow is a kShape error naming
+// the op and `what` instead of a wrapped size.
+int64_t checked_dim_mul(const OpDef& op, int64_t a, int64_t b, std::string_view what);
+int64_t checked_dim_add(const OpDef& op, int64_t a, int64_t b, std::string_view what);
+
 // Every input and output has the same shape (elemwise ops).
 bool infer_same_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out);
 // NumPy broadcasting of two inputs into the one output.

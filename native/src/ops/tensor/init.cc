@@ -105,7 +105,8 @@ struct ArangeParam {
     SN_CHECK(step != 0, op.name, ": step must not be 0");
     auto [a, z] = range();
     const double n = std::ceil((z - a) / step);
-    SN_CHECK(std::isfinite(n), op.name, ": start ", a, ", stop ", z, " and step ", step, " do not make a finite range");
+    SN_CHECK(std::isfinite(n) && n < 0x1p62, op.name, ": start ", a, ", stop ", z, " and step ", step,
+             " make a range of ", n, " values, more than can be addressed");
     return n > 0 ? static_cast<int64_t>(n) : 0;
   }
 };

@@ -127,6 +127,8 @@ struct BackwardSliceParam {
 };
 bool infer_backward_slice(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<BackwardSliceParam>();
+  for (int64_t d : p.shape.dims())
+    SN_CHECK_SHAPE(d >= 0, attrs.op->name, ": shape ", tuple_text(p.shape), " has a negative dim");
   merge_input_shape(*attrs.op, in[0], slice_window(*attrs.op, p.shape, p.begin, p.end, p.step).shape, 0);
   merge_shape(*attrs.op, out[0], p.shape, "the output");
   return true;
@@ -410,7 +412,7 @@ bool infer_tile(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>
   if (!in[0].is_known()) return false;
   auto [s, r] = tile_shapes(*attrs.op, in[0], attrs.get<TileParam>().reps);
   Shape o;
-  for (int i = 0; i < s.ndim(); ++i) o.push_back(s[i] * r[i]);
+  for (int i = 0; i < s.ndim(); ++i) o.push_back(checked_dim_mul(*attrs.op, s[i], r[i], "the tiled dim"));
   merge_shape(*attrs.op, out[0], o, "the output");
   return true;
 }
@@ -466,11 +468,11 @@ bool infer_repeat(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shap
   const auto& p = attrs.get<RepeatParam>();
   Shape r;
   if (!p.axis) {
-    r.push_back(in[0].size() * p.repeats);
+    r.push_back(checked_dim_mul(*attrs.op, in[0].size(), p.repeats, "the repeated size"));
   } else {
     r = in[0];
     const int ax = checked_axis(*attrs.op, *p.axis, in[0].ndim());
-    r[ax] *= p.repeats;
+    r[ax] = checked_dim_mul(*attrs.op, r[ax], p.repeats, "the repeated dim");
   }
   merge_shape(*attrs.op, out[0], r, "the output");
   return true;
@@ -509,12 +511,12 @@ struct PadParam {
     b.field("constant_value", &PadParam::constant_value, "The value for mode constant.").set_default(0.0);
   }
 };
-// Per axis, the input index each output index reads (-1: the constant).
-std::vector<std::vector<int64_t>> pad_sources(const OpDef& op, const PadParam& p, const Shape& in) {
+// The padded shape of `in`; widths that do not fit it are errors naming the op.
+Shape padded_shape(const OpDef& op, const PadParam& p, const Shape& in) {
   const int nd = in.ndim();
   SN_CHECK_SHAPE(p.pad_width.ndim() == 2 * nd, op.name, ": pad_width ", tuple_text(p.pad_width), " has ",
                  p.pad_width.ndim(), " items but an input of shape ", in, " needs ", 2 * nd, " (before, after per axis)");
-  std::vector<std::vector<int64_t>> src(static_cast<size_t>(nd));
+  Shape out;
   for (int d = 0; d < nd; ++d) {
     const int64_t n = in[d], before = p.pad_width[2 * d], after = p.pad_width[2 * d + 1];
     SN_CHECK(before >= 0 && after >= 0, op.name, ": pad_width ", tuple_text(p.pad_width), " has a negative item");
@@ -522,9 +524,20 @@ std::vector<std::vector<int64_t>> pad_sources(const OpDef& op, const PadParam& p
       SN_CHECK(before < n && after < n, op.name, ": mode reflect needs pads smaller than the axis, but axis ", d,
                " has size ", n, " and pads (", before, ", ", after, ")");
     } else if (p.mode == PadMode::kEdge) {
-      SN_CHECK(n > 0 || before + after == 0, op.name, ": mode edge cannot pad the empty axis ", d);
+      SN_CHECK(n > 0 || (before == 0 && after == 0), op.name, ": mode edge cannot pad the empty axis ", d);
     }
+    out.push_back(checked_dim_add(op, checked_dim_add(op, n, before, "the padded dim"), after, "the padded dim"));
+  }
+  return out;
+}
+// Per axis of a (checked) padding, the input index each output index reads (-1: the constant).
+std::vector<std::vector<int64_t>> pad_sources(const PadParam& p, const Shape& in) {
+  const int nd = in.ndim();
+  std::vector<std::vector<int64_t>> src(static_cast<size_t>(nd));
+  for (int d = 0; d < nd; ++d) {
+    const int64_t n = in[d], before = p.pad_width[2 * d], after = p.pad_width[2 * d + 1];
     auto& s = src[static_cast<size_t>(d)];
+    s.reserve(static_cast<size_t>(n + before + after));
     for (int64_t o = 0; o < n + before + after; ++o) {
       int64_t i = o - before;
       if (i < 0 || i >= n) {
@@ -539,10 +552,7 @@ std::vector<std::vector<int64_t>> pad_sources(const OpDef& op, const PadParam& p
 }
 bool infer_pad(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!in[0].is_known()) return false;
-  auto src = pad_sources(*attrs.op, attrs.get<PadParam>(), in[0]);
-  Shape r;
-  for (const auto& s : src) r.push_back(static_cast<int64_t>(s.size()));
-  merge_shape(*attrs.op, out[0], r, "the output");
+  merge_shape(*attrs.op, out[0], padded_shape(*attrs.op, attrs.get<PadParam>(), in[0]), "the output");
   return true;
 }
 // Visits every output element with its input offset (-1 for the constant), rows of the last axis in parallel.
@@ -575,7 +585,7 @@ void for_each_padded(const std::vector<std::vector<int64_t>>& src, const Shape& 
 }
 void pad_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const auto& p = ctx.params<PadParam>();
-  auto src = pad_sources(*ctx.attrs.op, p, in[0].shape);
+  auto src = pad_sources(p, in[0].shape);
   dispatch_dtype<NumericDTypes>(out[0].dtype, ctx.attrs.op->name, [&]<class T>() {
     const T* x = in[0].ptr<T>();
     T* y = out[0].ptr<T>();
@@ -592,13 +602,20 @@ bool infer_backward_pad(const OpAttrs& attrs, std::vector<Shape>& in, std::vecto
   SN_CHECK_SHAPE(p.pad_width.ndim() == 2 * nd, attrs.op->name, ": pad_width ", tuple_text(p.pad_width),
                  " does not fit a gradient of shape ", in[0]);
   Shape r;
-  for (int d = 0; d < nd; ++d) r.push_back(in[0][d] - p.pad_width[2 * d] - p.pad_width[2 * d + 1]);
+  for (int d = 0; d < nd; ++d) {
+    const int64_t before = p.pad_width[2 * d], after = p.pad_width[2 * d + 1];
+    SN_CHECK_SHAPE(before >= 0 && after >= 0 && before <= in[0][d] && after <= in[0][d] - before, attrs.op->name,
+                   ": pad_width ", tuple_text(p.pad_width), " does not fit a gradient of shape ", in[0]);
+    r.push_back(in[0][d] - before - after);
+  }
+  SN_CHECK_SHAPE(padded_shape(*attrs.op, p, r) == in[0], attrs.op->name, ": pad_width ", tuple_text(p.pad_width),
+                 " does not fit a gradient of shape ", in[0]);
   merge_shape(*attrs.op, out[0], r, "the output");
   return true;
 }
 void backward_pad_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const auto& p = ctx.params<PadParam>();
-  auto src = pad_sources(*ctx.attrs.op, p, out[0].shape);
+  auto src = pad_sources(p, out[0].shape);
   dispatch_dtype<FloatDTypes>(out[0].dtype, ctx.attrs.op->name, [&]<class T>() {
     const T* g = in[0].ptr<T>();
     std::vector<double> acc(static_cast<size_t>(out[0].size()), 0.0);
