@@ -217,17 +217,19 @@ class OpRegistrar {
     def_.num_inputs_fn = count;
     return *this;
   }
-  // Input `index` (and those after it) exists only when the bool parameter Member equals When: e.g.
+  // Input `index` (and those after it) exists only when parameter `param` (the field Member) equals When: e.g.
   //   .optional_input<SoftmaxParam, &SoftmaxParam::use_length, true>(1, "use_length")
-  // (For enum parameters, value_text is When's MXNet spelling: "prelu".)
+  // The value's MXNet spelling ("True", "prelu") comes from the parameter schema.
   template <class P, auto Member, auto When>
-  OpRegistrar& optional_input(int index, const char* param, const char* value_text = nullptr) {
+  OpRegistrar& optional_input(int index, const char* param) {
     OpDef::OptionalInput o;
     o.index = index;
     o.param = param;
-    if constexpr (std::is_same_v<decltype(When), bool>) o.value = value_text ? value_text : (When ? "True" : "False");
-    else if constexpr (std::is_enum_v<decltype(When)>) o.value = value_text ? value_text : "";  // named by the caller
-    else o.value = value_text ? value_text : std::to_string(When);
+    P probe;
+    param_schema<P>().reset(&probe);
+    probe.*Member = When;
+    for (auto& [name, value] : param_schema<P>().print(&probe))
+      if (name == param) o.value = value;  // stays empty for a misnamed param: a registry test catches it
     o.present = [](const OpAttrs& a) { return a.get<P>().*Member == When; };
     def_.optional_inputs.push_back(std::move(o));
     return *this;

@@ -125,7 +125,24 @@ TEST(Registry, EveryOpIsWellFormed) {
         EXPECT_LT(static_cast<size_t>(i), op->input_names.size());
       }
     }
+    // Conditional inputs are trailing, in order, and name a parameter with a value.
+    for (size_t k = 0; k < op->optional_inputs.size(); ++k) {
+      const OpDef::OptionalInput& c = op->optional_inputs[k];
+      EXPECT_EQ(static_cast<size_t>(c.index), op->input_names.size() - op->optional_inputs.size() + k);
+      EXPECT_TRUE(op->schema->find(c.param) != nullptr) << c.param;
+      EXPECT_FALSE(c.value.empty()) << c.param;
+    }
   }
+}
+
+TEST(Registry, ConditionalInputsSpellTheirValues) {
+  const OpDef& softmax = OpRegistry::get().at("softmax");
+  ASSERT_EQ(softmax.optional_inputs.size(), 1u);
+  EXPECT_EQ(softmax.optional_inputs[0].value, "True");
+  EXPECT_EQ(OpRegistry::get().at("FullyConnected").optional_inputs[0].value, "False");
+  EXPECT_EQ(OpRegistry::get().at("LeakyReLU").optional_inputs[0].value, "prelu");
+  EXPECT_EQ(softmax.num_inputs(softmax.parse(std::vector<ParamKV>{{"use_length", "True"}})), 2);
+  EXPECT_EQ(softmax.num_inputs(softmax.defaults()), 1);
 }
 
 TEST(Registry, NameHintsFollowTheNameUsed) {

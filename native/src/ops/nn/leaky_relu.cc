@@ -140,7 +140,7 @@ void leaky_grad(GradBuilder& b) {
     .params<LeakyReLUParam>()
     .dtypes<FloatDTypes>()
     .inputs({"data", "gamma"})
-    .optional_input<LeakyReLUParam, &LeakyReLUParam::act_type, Leaky::kPrelu>(1, "act_type", "prelu")
+    .optional_input<LeakyReLUParam, &LeakyReLUParam::act_type, Leaky::kPrelu>(1, "act_type")
     .outputs({"output"})
     .infer_shape(infer_leaky_shape)
     .infer_type(infer_same_float_type)
