@@ -738,8 +738,8 @@ public static partial class ND
         args.Add(OpTable.Op_FullyConnected.PNoBias, noBias);
         args.Add(OpTable.Op_FullyConnected.PFlatten, flatten);
         if (noBias is null) args.Add(OpTable.Op_FullyConnected.PNoBias, bias is not null ? false : true);
-        NDArray[] inputs = bias is null ? [data, weight] : [data, weight, bias];
-        return OpInvoke.One(args, inputs, @out);
+        if (bias is null) return OpInvoke.One(args, [data, weight], @out);
+        return OpInvoke.One(args, [data, weight, bias], @out);
     }
 
     /// <summary>The gamma function.</summary>
@@ -791,8 +791,8 @@ public static partial class ND
         args.Add(OpTable.Op_LeakyReLU.PActType, actType);
         args.Add(OpTable.Op_LeakyReLU.PSlope, slope);
         if (gamma is not null && actType is null) args.Add(OpTable.Op_LeakyReLU.PActType, "prelu");
-        NDArray[] inputs = gamma is null ? [data] : [data, gamma];
-        return OpInvoke.One(args, inputs, @out);
+        if (gamma is null) return OpInvoke.One(args, [data], @out);
+        return OpInvoke.One(args, [data, gamma], @out);
     }
 
     /// <summary>Determinant of each square matrix (LU with partial pivoting); shape: the batch dims, (1,) for one matrix. (an alias of _linalg_det)</summary>
@@ -1061,8 +1061,8 @@ public static partial class ND
         args.Add(OpTable.Op_log_softmax.PDtype, dtype);
         args.Add(OpTable.Op_log_softmax.PUseLength, useLength);
         if (useLength is null) args.Add(OpTable.Op_log_softmax.PUseLength, length is not null ? true : false);
-        NDArray[] inputs = length is null ? [data] : [data, length];
-        return OpInvoke.One(args, inputs, @out);
+        if (length is null) return OpInvoke.One(args, [data], @out);
+        return OpInvoke.One(args, [data, length], @out);
     }
 
     /// <summary>1 where x == 0, else 0, in x's dtype.</summary>
@@ -1800,8 +1800,8 @@ public static partial class ND
         args.Add(OpTable.Op_softmax.PDtype, dtype);
         args.Add(OpTable.Op_softmax.PUseLength, useLength);
         if (useLength is null) args.Add(OpTable.Op_softmax.PUseLength, length is not null ? true : false);
-        NDArray[] inputs = length is null ? [data] : [data, length];
-        return OpInvoke.One(args, inputs, @out);
+        if (length is null) return OpInvoke.One(args, [data], @out);
+        return OpInvoke.One(args, [data, length], @out);
     }
 
     /// <summary>softmax(-x) along an axis.</summary>
@@ -1820,8 +1820,8 @@ public static partial class ND
         args.Add(OpTable.Op_softmin.PDtype, dtype);
         args.Add(OpTable.Op_softmin.PUseLength, useLength);
         if (useLength is null) args.Add(OpTable.Op_softmin.PUseLength, length is not null ? true : false);
-        NDArray[] inputs = length is null ? [data] : [data, length];
-        return OpInvoke.One(args, inputs, @out);
+        if (length is null) return OpInvoke.One(args, [data], @out);
+        return OpInvoke.One(args, [data, length], @out);
     }
 
     /// <summary>log(1 + e^x) (softplus).</summary>

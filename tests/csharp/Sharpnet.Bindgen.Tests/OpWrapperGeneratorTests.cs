@@ -98,8 +98,8 @@ public class OpWrapperGeneratorTests
         Assert.That(code, Does.Contain("public static NDArray FullyConnected(NDArray data, NDArray weight, NDArray? bias = null, "
             + "long? numHidden = null, bool? noBias = null, NDArray? @out = null)"));
         Assert.That(code, Does.Contain("if (noBias is null) args.Add(OpTable.Op_FullyConnected.PNoBias, bias is not null ? false : true);"));
-        Assert.That(code, Does.Contain("NDArray[] inputs = bias is null ? [data, weight] : [data, weight, bias];"));
-        Assert.That(code, Does.Contain("return OpInvoke.One(args, inputs, @out);"));
+        Assert.That(code, Does.Contain("if (bias is null) return OpInvoke.One(args, [data, weight], @out);"));
+        Assert.That(code, Does.Contain("return OpInvoke.One(args, [data, weight, bias], @out);"));
 
         var bad = new OpSpec("odd", "Does it.", [], ["data", "extra"], "", 1, [], [null, new InputCondition("missing", "True")]);
         var e = Assert.Throws<BindgenException>(() => OpWrapperGenerator.Generate([bad]))!;

@@ -214,11 +214,13 @@ internal static class OpWrapperGenerator
         }
         foreach (ParamSpec p in parameters) w.Line($"args.Add({table}.P{Pascal(p.Name)}, {Camel(p.Name)});");
         string inputs = variadic ? "OpInvoke.AsSpan(data)" : $"[{string.Join(", ", op.Inputs.Select(Camel))}]";
+        string Call(string list) => several
+            ? $"return OpInvoke.Invoke(args, {list}, OpInvoke.OutsSpan(@out));"
+            : $"return OpInvoke.One(args, {list}, @out);";
+        string Inputs(int count) => $"[{string.Join(", ", op.Inputs.Take(count).Select(Camel))}]";
         int firstConditional = variadic ? -1 : Enumerable.Range(0, op.Inputs.Count).FirstOrDefault(i => op.ConditionOf(i) is not null, -1);
         if (firstConditional >= 0)
         {
-            // The inputs up to the first conditional one that is null.
-            string list = $"[{string.Join(", ", op.Inputs.Take(firstConditional).Select(Camel))}]";
             for (int i = firstConditional; i < op.Inputs.Count; i++)
             {
                 InputCondition c = op.ConditionOf(i) ?? throw new BindgenException(
@@ -231,14 +233,12 @@ internal static class OpWrapperGenerator
                     w.Line($"if ({Camel(p.Name)} is null) args.Add({table}.P{Pascal(p.Name)}, {given} is not null ? {Literal(p, c.Value)} : {Negate(Literal(p, c.Value))});");
                 else
                     w.Line($"if ({given} is not null && {Camel(p.Name)} is null) args.Add({table}.P{Pascal(p.Name)}, {Literal(p, c.Value)});");
-                list = $"{given} is null ? {list} : [{string.Join(", ", op.Inputs.Take(i + 1).Select(Camel))}]";
             }
-            w.Line($"NDArray[] inputs = {list};");
-            inputs = "inputs";
+            // The inputs up to the first conditional one that is null; each list lives on the stack, not the heap.
+            for (int i = firstConditional; i < op.Inputs.Count; i++)
+                w.Line($"if ({Camel(op.Inputs[i])} is null) {Call(Inputs(i))}");
         }
-        w.Line(several
-            ? $"return OpInvoke.Invoke(args, {inputs}, OpInvoke.OutsSpan(@out));"
-            : $"return OpInvoke.One(args, {inputs}, @out);");
+        w.Line(Call(inputs));
         w.Close();
     }
 
