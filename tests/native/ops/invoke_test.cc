@@ -6,9 +6,14 @@
 #include "core/error.h"
 #include "ndarray/builtin.h"
 #include "ops/imperative.h"
+#include "op_calls.h"
 
 namespace sn {
 namespace {
+
+using testing::call;
+using testing::call_all;
+using testing::run;
 
 NDArray zeros(Shape s, DType t = DType::kFloat32, Device d = Device::cpu()) {
   NDArray a = NDArray::empty(s, t, d);
@@ -16,26 +21,7 @@ NDArray zeros(Shape s, DType t = DType::kFloat32, Device d = Device::cpu()) {
   return a;
 }
 
-struct Outcome {
-  ErrorCode code = ErrorCode::kOk;
-  std::string message = "no error";
-};
-Outcome run(const char* op, std::vector<NDArray> in, std::vector<ParamKV> params = {}, std::vector<NDArray> out = {}) {
-  try {
-    auto r = invoke(OpRegistry::get().at(op).parse(params), in, out, InvokeFlags{});
-    for (auto& a : r) a.wait_to_read();
-  } catch (const Error& e) {
-    return {e.code(), e.what()};
-  }
-  return {};
-}
 
-#define EXPECT_ERROR(outcome, code_, text)                                                 \
-  do {                                                                                     \
-    Outcome o_ = (outcome);                                                                \
-    EXPECT_EQ(o_.code, ErrorCode::code_) << o_.message;                                    \
-    EXPECT_NE(o_.message.find(text), std::string::npos) << "message: " << o_.message;     \
-  } while (0)
 
 TEST(Invoke, IncompatibleBroadcastNamesOpAndShapes) {
   EXPECT_ERROR(run("broadcast_add", {zeros({2, 3}), zeros({4})}), kShape, "broadcast_add");

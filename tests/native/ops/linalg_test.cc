@@ -7,10 +7,15 @@
 #include "core/error.h"
 #include "ndarray/builtin.h"
 #include "ops/imperative.h"
+#include "op_calls.h"
 #include "test_arrays.h"
 
 namespace sn {
 namespace {
+
+using testing::call;
+using testing::call_all;
+using testing::run;
 
 using testing::array;
 using testing::values;
@@ -21,29 +26,7 @@ NDArray zeros(Shape s, DType t = DType::kFloat32) {
   return a;
 }
 
-struct Outcome {
-  ErrorCode code = ErrorCode::kOk;
-  std::string message = "no error";
-};
-Outcome run(const char* op, std::vector<NDArray> in, std::vector<ParamKV> params = {}) {
-  try {
-    auto r = invoke(OpRegistry::get().at(op).parse(params), in, {}, InvokeFlags{});
-    for (auto& a : r) a.wait_to_read();
-  } catch (const Error& e) {
-    return {e.code(), e.what()};
-  }
-  return {};
-}
-std::vector<NDArray> call(const char* op, std::vector<NDArray> in, std::vector<ParamKV> params = {}) {
-  return invoke(OpRegistry::get().at(op).parse(params), in, {}, InvokeFlags{});
-}
 
-#define EXPECT_ERROR(outcome, code_, text)                                             \
-  do {                                                                                 \
-    Outcome o_ = (outcome);                                                            \
-    EXPECT_EQ(o_.code, ErrorCode::code_) << o_.message;                                \
-    EXPECT_NE(o_.message.find(text), std::string::npos) << "message: " << o_.message; \
-  } while (0)
 
 TEST(Linalg, OnlyFloat32AndFloat64) {
   EXPECT_ERROR(run("_linalg_gemm2", {zeros({2, 2}, DType::kFloat16), zeros({2, 2}, DType::kFloat16)}), kType,
@@ -87,7 +70,7 @@ TEST(Linalg, SquareAndBandShapes) {
 // A kernel's error poisons its output: it surfaces at the wait, and again at every later read.
 TEST(Linalg, NotPositiveDefiniteIsAKernelError) {
   NDArray a = array({1, 2, 2, 1}, Shape({2, 2}));  // eigenvalues 3 and -1
-  std::vector<NDArray> out = call("_linalg_potrf", {a});
+  std::vector<NDArray> out = call_all("_linalg_potrf", {a});
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
       out[0].wait_to_read();
@@ -110,36 +93,36 @@ TEST(Linalg, NotPositiveDefiniteIsAKernelError) {
 TEST(Linalg, SingularMatrices) {
   NDArray s = array({1, 2, 2, 4}, Shape({2, 2}));
   EXPECT_ERROR(run("_linalg_inverse", {s}), kInvalidArgument, "_linalg_inverse: matrix 0 of A is singular");
-  EXPECT_EQ(values(call("_linalg_det", {s})[0]), std::vector<float>{0});
-  auto sl = call("_linalg_slogdet", {s});
+  EXPECT_EQ(values(call_all("_linalg_det", {s})[0]), std::vector<float>{0});
+  auto sl = call_all("_linalg_slogdet", {s});
   EXPECT_EQ(values(sl[0]), std::vector<float>{0});
   EXPECT_EQ(values(sl[1]), std::vector<float>{-INFINITY});
 }
 
 // MXNet's documented examples.
 TEST(Linalg, MxnetExamples) {
-  EXPECT_EQ(values(call("_linalg_potrf", {array({4, 2, 2, 10}, Shape({2, 2}))})[0]), (std::vector<float>{2, 0, 1, 3}));
-  EXPECT_EQ(values(call("_linalg_potrf", {array({4, 2, 2, 10}, Shape({2, 2}))}, {{"lower", "False"}})[0]),
+  EXPECT_EQ(values(call_all("_linalg_potrf", {array({4, 2, 2, 10}, Shape({2, 2}))})[0]), (std::vector<float>{2, 0, 1, 3}));
+  EXPECT_EQ(values(call_all("_linalg_potrf", {array({4, 2, 2, 10}, Shape({2, 2}))}, {{"lower", "False"}})[0]),
             (std::vector<float>{2, 1, 0, 3}));
-  EXPECT_EQ(values(call("linalg_trsm", {array({1, 0, 1, 1}, Shape({2, 2})), array({2, 2, 2, 4, 4, 4}, Shape({2, 3}))},
+  EXPECT_EQ(values(call_all("linalg_trsm", {array({1, 0, 1, 1}, Shape({2, 2})), array({2, 2, 2, 4, 4, 4}, Shape({2, 3}))},
                         {{"alpha", "0.5"}})[0]),
             (std::vector<float>{1, 1, 1, 1, 1, 1}));
-  EXPECT_EQ(values(call("linalg_trmm", {array({1, 0, 1, 1}, Shape({2, 2})), array({1, 1, 1, 1, 1, 1}, Shape({2, 3}))},
+  EXPECT_EQ(values(call_all("linalg_trmm", {array({1, 0, 1, 1}, Shape({2, 2})), array({1, 1, 1, 1, 1, 1}, Shape({2, 3}))},
                         {{"alpha", "2"}})[0]),
             (std::vector<float>{2, 2, 2, 4, 4, 4}));
   NDArray a = array({1, 2, 3, 4}, Shape({2, 2}));
-  EXPECT_EQ(values(call("_linalg_extracttrian", {a})[0]), (std::vector<float>{1, 3, 4}));
-  EXPECT_EQ(values(call("_linalg_extracttrian", {a}, {{"lower", "False"}})[0]), (std::vector<float>{1, 2, 4}));
-  EXPECT_EQ(values(call("_linalg_extracttrian", {a}, {{"offset", "1"}})[0]), (std::vector<float>{2}));
-  EXPECT_EQ(values(call("_linalg_extracttrian", {a}, {{"offset", "-1"}})[0]), (std::vector<float>{3}));
+  EXPECT_EQ(values(call_all("_linalg_extracttrian", {a})[0]), (std::vector<float>{1, 3, 4}));
+  EXPECT_EQ(values(call_all("_linalg_extracttrian", {a}, {{"lower", "False"}})[0]), (std::vector<float>{1, 2, 4}));
+  EXPECT_EQ(values(call_all("_linalg_extracttrian", {a}, {{"offset", "1"}})[0]), (std::vector<float>{2}));
+  EXPECT_EQ(values(call_all("_linalg_extracttrian", {a}, {{"offset", "-1"}})[0]), (std::vector<float>{3}));
   NDArray v = array({1, 2, 3});
-  EXPECT_EQ(values(call("_linalg_maketrian", {v}, {{"offset", "1"}})[0]),
+  EXPECT_EQ(values(call_all("_linalg_maketrian", {v}, {{"offset", "1"}})[0]),
             (std::vector<float>{0, 1, 2, 0, 0, 3, 0, 0, 0}));
-  EXPECT_EQ(values(call("_linalg_maketrian", {v}, {{"offset", "-1"}})[0]),
+  EXPECT_EQ(values(call_all("_linalg_maketrian", {v}, {{"offset", "-1"}})[0]),
             (std::vector<float>{0, 0, 0, 1, 0, 0, 2, 3, 0}));
-  EXPECT_EQ(call("_linalg_det", {a})[0].shape(), Shape({1}));
-  EXPECT_EQ(values(call("_linalg_det", {a})[0]), std::vector<float>{-2});
-  EXPECT_EQ(call("_linalg_sumlogdiag", {zeros({3, 2, 2})})[0].shape(), Shape({3}));
+  EXPECT_EQ(call_all("_linalg_det", {a})[0].shape(), Shape({1}));
+  EXPECT_EQ(values(call_all("_linalg_det", {a})[0]), std::vector<float>{-2});
+  EXPECT_EQ(call_all("_linalg_sumlogdiag", {zeros({3, 2, 2})})[0].shape(), Shape({3}));
 }
 
 }  // namespace

@@ -9,41 +9,23 @@
 #include "core/error.h"
 #include "ndarray/builtin.h"
 #include "ops/imperative.h"
+#include "op_calls.h"
 #include "test_arrays.h"
 
 namespace sn {
 namespace {
+
+using testing::call;
+using testing::call_all;
+using testing::run;
 
 using testing::array;
 using testing::values;
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-NDArray call(const char* op, std::vector<NDArray> in, std::vector<ParamKV> params = {}) {
-  auto r = invoke(OpRegistry::get().at(op).parse(params), in, {}, InvokeFlags{});
-  r[0].wait_to_read();
-  return r[0];
-}
 
-struct Outcome {
-  ErrorCode code = ErrorCode::kOk;
-  std::string message = "no error";
-};
-Outcome run(const char* op, std::vector<NDArray> in, std::vector<ParamKV> params = {}) {
-  try {
-    call(op, std::move(in), params);
-  } catch (const Error& e) {
-    return {e.code(), e.what()};
-  }
-  return {};
-}
 
-#define EXPECT_ERROR(outcome, code_, text)                                             \
-  do {                                                                                 \
-    Outcome o_ = (outcome);                                                            \
-    EXPECT_EQ(o_.code, ErrorCode::code_) << o_.message;                                \
-    EXPECT_NE(o_.message.find(text), std::string::npos) << "message: " << o_.message; \
-  } while (0)
 
 NDArray filled(Shape s, DType t, double v) {
   NDArray a = NDArray::empty(s, t, Device::cpu());

@@ -10,16 +10,18 @@
 #include "core/error.h"
 #include "ndarray/builtin.h"
 #include "ops/imperative.h"
+#include "op_calls.h"
 #include "test_arrays.h"
 
 namespace sn {
 namespace {
 
+using testing::call;
+using testing::call_all;
+using testing::run;
+
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-NDArray call(const char* op, std::vector<NDArray> in, std::vector<ParamKV> params = {}) {
-  return invoke(OpRegistry::get().at(op).parse(params), in, {}, InvokeFlags{})[0];
-}
 NDArray typed(const std::vector<double>& v, DType t, Shape s = {}) {
   if (s.ndim() == 0) s = Shape({static_cast<int64_t>(v.size())});
   NDArray a = NDArray::empty(s, t, Device::cpu());
