@@ -71,6 +71,10 @@ std::map<std::string, std::string>& covered_elsewhere();
 // Reference helpers.
 Ref broadcast_binary(const Ref& a, const Ref& b, const std::function<double(double, double)>& f);
 Ref map(const Ref& a, const std::function<double(double)>& f);
+// References of elementwise ops from a scalar function: f(x); f(a, b) with broadcasting; f(x, "scalar" param).
+RefFn unary_ref(std::function<double(double)> f);
+RefFn binary_ref(std::function<double(double, double)> f);
+RefFn scalar_ref(std::function<double(double, double)> f);
 Shape broadcast(const Shape& a, const Shape& b);
 std::string param(const Params& p, const std::string& key, const std::string& dflt);
 

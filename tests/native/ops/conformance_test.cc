@@ -71,6 +71,19 @@ Ref map(const Ref& a, const std::function<double(double)>& f) {
   return r;
 }
 
+RefFn unary_ref(std::function<double(double)> f) {
+  return [f](const std::vector<Ref>& in, const Params&) { return std::vector<Ref>{map(in[0], f)}; };
+}
+RefFn binary_ref(std::function<double(double, double)> f) {
+  return [f](const std::vector<Ref>& in, const Params&) { return std::vector<Ref>{broadcast_binary(in[0], in[1], f)}; };
+}
+RefFn scalar_ref(std::function<double(double, double)> f) {
+  return [f](const std::vector<Ref>& in, const Params& p) {
+    const double s = std::stod(param(p, "scalar", "1"));
+    return std::vector<Ref>{map(in[0], [&](double x) { return f(x, s); })};
+  };
+}
+
 std::string param(const Params& p, const std::string& key, const std::string& dflt) {
   for (const auto& [k, v] : p)
     if (k == key) return v;

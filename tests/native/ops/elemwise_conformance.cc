@@ -7,20 +7,7 @@ namespace sn::conformance {
 namespace {
 
 using F2 = std::function<double(double, double)>;
-using F1 = std::function<double(double)>;
 
-RefFn binary_ref(F2 f) {
-  return [f](const std::vector<Ref>& in, const Params&) { return std::vector<Ref>{broadcast_binary(in[0], in[1], f)}; };
-}
-RefFn unary_ref(F1 f) {
-  return [f](const std::vector<Ref>& in, const Params&) { return std::vector<Ref>{map(in[0], f)}; };
-}
-RefFn scalar_ref(F2 f) {  // f(x, scalar)
-  return [f](const std::vector<Ref>& in, const Params& p) {
-    const double s = std::stod(param(p, "scalar", "1"));
-    return std::vector<Ref>{map(in[0], [&](double x) { return f(x, s); })};
-  };
-}
 
 const F2 kAdd = [](double a, double b) { return a + b; };
 const F2 kSub = [](double a, double b) { return a - b; };

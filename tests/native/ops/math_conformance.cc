@@ -10,21 +10,7 @@
 namespace sn::conformance {
 namespace {
 
-using F1 = std::function<double(double)>;
-using F2 = std::function<double(double, double)>;
 
-RefFn unary_ref(F1 f) {
-  return [f](const std::vector<Ref>& in, const Params&) { return std::vector<Ref>{map(in[0], f)}; };
-}
-RefFn binary_ref(F2 f) {
-  return [f](const std::vector<Ref>& in, const Params&) { return std::vector<Ref>{broadcast_binary(in[0], in[1], f)}; };
-}
-RefFn scalar_ref(F2 f) {  // f(x, scalar)
-  return [f](const std::vector<Ref>& in, const Params& p) {
-    const double s = std::stod(param(p, "scalar", "1"));
-    return std::vector<Ref>{map(in[0], [&](double x) { return f(x, s); })};
-  };
-}
 
 // Written independently of the kernels' recurrence + asymptotic series: direct sums over k < N with an
 // Euler-Maclaurin tail. psi(x) = log(x+N) - 1/(2(x+N)) - sum 1/(x+k) - ..., psi1(x) = sum 1/(x+k)^2 + ...

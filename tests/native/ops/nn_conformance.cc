@@ -36,21 +36,18 @@ const AddCase fc_no_bias{{.op = "FullyConnected", .params = {{"num_hidden", "3"}
 const AddCase fc_last_axis{{.op = "FullyConnected", .params = {{"num_hidden", "2"}, {"flatten", "False"}},
                             .shapes = {{2, 3, 4}, {2, 4}, {2}}, .reference = fc_ref(false, true), .label = "last_axis"}};
 
-RefFn act_ref(double (*f)(double)) {
-  return [f](const std::vector<Ref>& in, const Params&) { return std::vector<Ref>{map(in[0], f)}; };
-}
 const AddCase act_relu{{.op = "Activation", .params = {{"act_type", "relu"}}, .shapes = {{3, 4}}, .domain = {{-2, 2}},
-                        .reference = act_ref([](double x) { return x > 0 ? x : 0.0; }), .avoid_points = {0},
+                        .reference = unary_ref([](double x) { return x > 0 ? x : 0.0; }), .avoid_points = {0},
                         .avoid = 1e-2, .label = "relu"}};
 const AddCase act_sigmoid{{.op = "Activation", .params = {{"act_type", "sigmoid"}}, .shapes = {{3, 4}}, .domain = {{-4, 4}},
-                           .reference = act_ref([](double x) { return 1 / (1 + std::exp(-x)); }), .label = "sigmoid"}};
+                           .reference = unary_ref([](double x) { return 1 / (1 + std::exp(-x)); }), .label = "sigmoid"}};
 const AddCase act_tanh{{.op = "Activation", .params = {{"act_type", "tanh"}}, .shapes = {{3, 4}}, .domain = {{-3, 3}},
-                        .reference = act_ref([](double x) { return std::tanh(x); }), .label = "tanh"}};
+                        .reference = unary_ref([](double x) { return std::tanh(x); }), .label = "tanh"}};
 const AddCase act_softrelu{{.op = "Activation", .params = {{"act_type", "softrelu"}}, .shapes = {{3, 4}},
-                            .domain = {{-4, 4}}, .reference = act_ref([](double x) { return std::log1p(std::exp(x)); }),
+                            .domain = {{-4, 4}}, .reference = unary_ref([](double x) { return std::log1p(std::exp(x)); }),
                             .label = "softrelu"}};
 const AddCase act_softsign{{.op = "Activation", .params = {{"act_type", "softsign"}}, .shapes = {{3, 4}},
-                            .domain = {{-3, 3}}, .reference = act_ref([](double x) { return x / (1 + std::abs(x)); }),
+                            .domain = {{-3, 3}}, .reference = unary_ref([](double x) { return x / (1 + std::abs(x)); }),
                             .avoid_points = {0}, .avoid = 1e-2, .label = "softsign"}};
 
 
@@ -60,18 +57,18 @@ double selu(double x) {
   return l * (x > 0 ? x : a * std::expm1(x));
 }
 const AddCase leaky{{.op = "LeakyReLU", .params = {{"act_type", "leaky"}, {"slope", "0.1"}}, .shapes = {{3, 4}},
-                     .domain = {{-2, 2}}, .reference = act_ref([](double x) { return x > 0 ? x : 0.1 * x; }),
+                     .domain = {{-2, 2}}, .reference = unary_ref([](double x) { return x > 0 ? x : 0.1 * x; }),
                      .avoid_points = {0}, .avoid = 1e-2, .label = "leaky"}};
 const AddCase leaky_default{{.op = "LeakyReLU", .shapes = {{5}}, .domain = {{-2, 2}},
-                             .reference = act_ref([](double x) { return x > 0 ? x : 0.25 * x; }), .avoid_points = {0},
+                             .reference = unary_ref([](double x) { return x > 0 ? x : 0.25 * x; }), .avoid_points = {0},
                              .avoid = 1e-2, .label = "default_slope"}};
 const AddCase elu{{.op = "LeakyReLU", .params = {{"act_type", "elu"}}, .shapes = {{3, 4}}, .domain = {{-2, 2}},
-                   .reference = act_ref([](double x) { return x > 0 ? x : 0.25 * std::expm1(x); }),
+                   .reference = unary_ref([](double x) { return x > 0 ? x : 0.25 * std::expm1(x); }),
                    .avoid_points = {0}, .avoid = 1e-2, .label = "elu"}};
 const AddCase selu_case{{.op = "LeakyReLU", .params = {{"act_type", "selu"}}, .shapes = {{3, 4}}, .domain = {{-2, 2}},
-                         .reference = act_ref(selu), .avoid_points = {0}, .avoid = 1e-2, .label = "selu"}};
+                         .reference = unary_ref(selu), .avoid_points = {0}, .avoid = 1e-2, .label = "selu"}};
 const AddCase gelu{{.op = "LeakyReLU", .params = {{"act_type", "gelu"}}, .shapes = {{3, 4}}, .domain = {{-3, 3}},
-                    .reference = act_ref([](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }),
+                    .reference = unary_ref([](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }),
                     .label = "gelu"}};
 RefFn prelu_ref() {
   return [](const std::vector<Ref>& in, const Params&) {
@@ -96,9 +93,9 @@ const AddCase prelu_one{{.op = "LeakyReLU", .params = {{"act_type", "prelu"}}, .
 // Dropout: the identity outside training (the forward check), and with p=0 also in training (the gradient
 // checks record in training mode); the random masks are tested in nn_test.cc.
 const AddCase dropout{{.op = "Dropout", .params = {{"p", "0"}}, .shapes = {{3, 4}},
-                       .reference = act_ref([](double x) { return x; }), .label = "p0"}};
+                       .reference = unary_ref([](double x) { return x; }), .label = "p0"}};
 const AddCase dropout_inference{{.op = "Dropout", .params = {{"p", "0.5"}}, .shapes = {{3, 4}},
-                                 .reference = act_ref([](double x) { return x; }), .skip_gradient = true,
+                                 .reference = unary_ref([](double x) { return x; }), .skip_gradient = true,
                                  .label = "inference"}};
 }  // namespace
 }  // namespace sn::conformance

@@ -31,24 +31,9 @@ Ref gather(const Ref& in, const Shape& out_shape, const std::function<int64_t(co
   }
   return r;
 }
-Shape tuple(const Params& p, const std::string& key) {
-  std::string t = param(p, key, "()");
-  Shape s;
-  size_t i = 0;
-  while (i < t.size()) {
-    if (t[i] == '-' || std::isdigit(static_cast<unsigned char>(t[i]))) {
-      size_t n = 0;
-      s.push_back(std::stoll(t.substr(i), &n));
-      i += n;
-    } else if (t.compare(i, 4, "None") == 0) {
-      s.push_back(-999999);  // None
-      i += 4;
-    } else {
-      ++i;
-    }
-  }
-  return s;
-}
+// An integer tuple parameter, None items as kTupleNone (the parser the ops use).
+Shape tuple(const Params& p, const std::string& key) { return *detail::parse_int_tuple(param(p, key, "()")); }
+constexpr int64_t kNone = detail::kTupleNone;
 
 // --- Concat / stack / SliceChannel ---
 RefFn concat_ref(int dim) {
@@ -101,7 +86,7 @@ const AddCase split_squeeze{{.op = "split", .params = {{"num_outputs", "3"}, {"a
                              .label = "squeeze"}};
 
 // --- slicing ---
-int64_t none_or(int64_t v, int64_t dflt) { return v == -999999 ? dflt : v; }
+int64_t none_or(int64_t v, int64_t dflt) { return v == kNone ? dflt : v; }
 // Python slice of one axis as a list of indices.
 Index py_slice(int64_t n, int64_t b, int64_t e, int64_t s) {
   Index out;
@@ -128,7 +113,7 @@ std::vector<Index> slice_indices(const Shape& in, const Shape& b, const Shape& e
   std::vector<Index> per_axis;
   for (int d = 0; d < in.ndim(); ++d) {
     const bool given = d < b.ndim();
-    per_axis.push_back(py_slice(in[d], given ? b[d] : -999999, given ? e[d] : -999999,
+    per_axis.push_back(py_slice(in[d], given ? b[d] : kNone, given ? e[d] : kNone,
                                 d < s.ndim() ? none_or(s[d], 1) : 1));
   }
   return per_axis;
@@ -158,7 +143,7 @@ const AddCase backward_slice{{.op = "_backward_slice",
                               .shapes = {{2, 2}},
                               .reference = [](const std::vector<Ref>& in, const Params&) {
                                 Ref r{Shape{5, 6}, std::vector<double>(30, 0.0)};
-                                const Index rows = py_slice(5, 1, 5, 2), cols = py_slice(6, -999999, 1, -2);
+                                const Index rows = py_slice(5, 1, 5, 2), cols = py_slice(6, kNone, 1, -2);
                                 for (size_t a = 0; a < rows.size(); ++a)
                                   for (size_t c = 0; c < cols.size(); ++c)
                                     r.v[static_cast<size_t>(rows[a] * 6 + cols[c])] = in[0].v[a * cols.size() + c];
@@ -166,7 +151,7 @@ const AddCase backward_slice{{.op = "_backward_slice",
                               }}};
 const AddCase slice_axis{{.op = "slice_axis", .params = {{"axis", "1"}, {"begin", "-3"}, {"end", "None"}}, .shapes = {{2, 5, 2}},
                           .reference = [](const std::vector<Ref>& in, const Params&) {
-                            return std::vector<Ref>{slice_ref(in[0], {py_slice(2, 0, 2, 1), py_slice(5, -3, -999999, 1), py_slice(2, 0, 2, 1)})};
+                            return std::vector<Ref>{slice_ref(in[0], {py_slice(2, 0, 2, 1), py_slice(5, -3, kNone, 1), py_slice(2, 0, 2, 1)})};
                           },
                           .dtypes = kFloatsAndInts}};
 const AddCase slice_like{{.op = "slice_like", .params = {{"axes", "(0, -1)"}}, .shapes = {{4, 3, 5}, {2, 7, 3}},
