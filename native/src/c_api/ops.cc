@@ -190,15 +190,22 @@ SN_API sn_status sn_op_get_alias(int32_t op, int32_t index, const char** alias, 
   SN_API_END();
 }
 
+namespace {
+// `index` addresses one of the op's named inputs (variadic ops have none).
+void check_named_input(const sn::OpDef& d, int32_t index, const char* fn) {
+  SN_CHECK_INDEX(!d.variadic_inputs() && index >= 0 && static_cast<size_t>(index) < d.input_names.size(), fn, ": ",
+                 d.name, " has ", d.variadic_inputs() ? 0 : d.input_names.size(), " named input(s); index ", index,
+                 " is out of range");
+}
+}  // namespace
+
 SN_API sn_status sn_op_get_input(int32_t op, int32_t index, const char** name, uint8_t* is_auxiliary) {
   SN_API_BEGIN();
   constexpr const char* kFn = "sn_op_get_input";
   check_not_null(name, kFn, "name");
   check_not_null(is_auxiliary, kFn, "is_auxiliary");
   const sn::OpDef& d = op_at(op, kFn);
-  SN_CHECK_INDEX(!d.variadic_inputs() && index >= 0 && static_cast<size_t>(index) < d.input_names.size(), kFn, ": ",
-                 d.name, " has ", d.variadic_inputs() ? 0 : d.input_names.size(), " named input(s); index ", index,
-                 " is out of range");
+  check_named_input(d, index, kFn);
   *name = d.input_names[static_cast<size_t>(index)].c_str();
   *is_auxiliary = std::find(d.aux_inputs.begin(), d.aux_inputs.end(), index) != d.aux_inputs.end() ? 1 : 0;
   SN_API_END();
@@ -210,9 +217,7 @@ SN_API sn_status sn_op_get_input_condition(int32_t op, int32_t index, const char
   check_not_null(param, kFn, "param");
   check_not_null(value, kFn, "value");
   const sn::OpDef& d = op_at(op, kFn);
-  SN_CHECK_INDEX(!d.variadic_inputs() && index >= 0 && static_cast<size_t>(index) < d.input_names.size(), kFn, ": ",
-                 d.name, " has ", d.variadic_inputs() ? 0 : d.input_names.size(), " named input(s); index ", index,
-                 " is out of range");
+  check_named_input(d, index, kFn);
   const sn::OpDef::OptionalInput* o = d.optional_input(index);
   *param = o ? o->param.c_str() : "";
   *value = o ? o->value.c_str() : "";

@@ -144,4 +144,11 @@ int64_t checked_dim_add(const OpDef& op, int64_t a, int64_t b, std::string_view 
   return r;
 }
 
+bool infer_same_numeric_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
+  if (!infer_same_type(attrs, in, out)) return false;
+  SN_CHECK_TYPE(static_cast<DType>(out[0]) != DType::kBool, attrs.op->name,
+                ": arithmetic on bool arrays is not supported; convert with AsType");
+  return true;
+}
+
 }  // namespace sn

@@ -64,6 +64,9 @@ int checked_axis(const OpDef& op, int64_t axis, int nd, std::string_view what = 
 // As infer_same_type, for ops whose kernels are float-only (float32/64/16, bfloat16): others are kType errors.
 bool infer_same_float_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out);
 
+// As infer_same_type, refusing bool (arithmetic needs numbers: convert with AsType).
+bool infer_same_numeric_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out);
+
 // The output takes input 0's dtype (other inputs are free: shape_like, rhs of reshape_like).
 bool infer_first_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out);
 

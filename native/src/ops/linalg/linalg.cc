@@ -237,30 +237,32 @@ void gemm2_grad(GradBuilder& b) {
   gemm_grad_impl(b, p.transpose_a, p.transpose_b, p.alpha, p.axis);
 }
 
-[[maybe_unused]] OpRegistrar r_gemm = OpRegistrar("_linalg_gemm")
+// What every _linalg_ op shares: float32/float64, the output dtype of its inputs, and MXNet's alias without the
+// leading underscore (linalg_gemm2).
+OpRegistrar linalg_op(const char* name) {
+  return OpRegistrar(name)
+      .alias(std::string(name).substr(1))
+      .dtypes<LinalgDTypes>()
+      .outputs({"output"})
+      .infer_type(infer_linalg_type);
+}
+
+[[maybe_unused]] OpRegistrar r_gemm = linalg_op("_linalg_gemm")
     .describe("alpha * op(A) * op(B) + beta * C per matrix (op: transpose or not; rows along axis, columns "
               "along the last axis, the other axes a batch).")
-    .alias("linalg_gemm")
     .params<GemmParam>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A", "B", "C"})
-    .outputs({"output"})
     .inplace({{2, 0}})
     .infer_shape(infer_gemm)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, gemm_kernel)
     .gradient(gemm_grad, {0, 1});
 
-[[maybe_unused]] OpRegistrar r_gemm2 = OpRegistrar("_linalg_gemm2")
+[[maybe_unused]] OpRegistrar r_gemm2 = linalg_op("_linalg_gemm2")
     .describe("alpha * op(A) * op(B) per matrix (op: transpose or not; rows along axis, columns along the last "
               "axis, the other axes a batch).")
-    .alias("linalg_gemm2")
     .params<Gemm2Param>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A", "B"})
-    .outputs({"output"})
     .infer_shape(infer_gemm)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, gemm2_kernel)
     .gradient(gemm2_grad, {0, 1});
 
@@ -318,15 +320,11 @@ void syrk_grad(GradBuilder& b) {
   b.set_input_grad(0, d);
 }
 
-[[maybe_unused]] OpRegistrar r_syrk = OpRegistrar("_linalg_syrk")
+[[maybe_unused]] OpRegistrar r_syrk = linalg_op("_linalg_syrk")
     .describe("alpha * A * A^T (or alpha * A^T * A with transpose) per matrix of the batch.")
-    .alias("linalg_syrk")
     .params<SyrkParam>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
-    .outputs({"output"})
     .infer_shape(infer_syrk)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, syrk_kernel)
     .gradient(syrk_grad, {0});
 
@@ -493,30 +491,22 @@ void trsm_grad(GradBuilder& b) {
   b.set_input_grad(0, apply(b, "_backward_linalg_trian", {dt}, trian_params(p.lower)));
 }
 
-[[maybe_unused]] OpRegistrar r_trmm = OpRegistrar("_linalg_trmm")
+[[maybe_unused]] OpRegistrar r_trmm = linalg_op("_linalg_trmm")
     .describe("alpha * op(A) * B (or alpha * B * op(A) with rightside) per matrix, A triangular (only its "
               "lower, or upper, triangle is read).")
-    .alias("linalg_trmm")
     .params<TriangParam>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A", "B"})
-    .outputs({"output"})
     .infer_shape(infer_triang)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, trmm_kernel)
     .gradient(trmm_grad, {0, 1});
 
-[[maybe_unused]] OpRegistrar r_trsm = OpRegistrar("_linalg_trsm")
+[[maybe_unused]] OpRegistrar r_trsm = linalg_op("_linalg_trsm")
     .describe("Solves op(A) * X = alpha * B (or X * op(A) = alpha * B with rightside) per matrix, A triangular "
               "(only its lower, or upper, triangle is read).")
-    .alias("linalg_trsm")
     .params<TriangParam>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A", "B"})
-    .outputs({"output"})
     .inplace({{1, 0}})
     .infer_shape(infer_triang)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, trsm_kernel)
     .gradient(trsm_grad, {0}, {0});
 
@@ -678,31 +668,23 @@ void potri_grad(GradBuilder& b) {
   b.set_input_grad(0, apply(b, "_backward_linalg_trian", {T2}, trian_params(lower)));
 }
 
-[[maybe_unused]] OpRegistrar r_potrf = OpRegistrar("_linalg_potrf")
+[[maybe_unused]] OpRegistrar r_potrf = linalg_op("_linalg_potrf")
     .describe("Cholesky factor of each symmetric positive definite matrix: L with A = L L^T (or U with A = U^T U); "
               "A is taken as (A + A^T) / 2, itself when symmetric. A matrix that is not positive definite is an error.")
-    .alias("linalg_potrf")
     .params<CholeskyParam>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
-    .outputs({"output"})
     .inplace({{0, 0}})
     .infer_shape(infer_square_same)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, potrf_kernel)
     .gradient(potrf_grad, {}, {0});
 
-[[maybe_unused]] OpRegistrar r_potri = OpRegistrar("_linalg_potri")
+[[maybe_unused]] OpRegistrar r_potri = linalg_op("_linalg_potri")
     .describe("Inverse of A A^T (or A^T A with lower=False) from its triangular Cholesky factor A; only that "
               "triangle of A is read.")
-    .alias("linalg_potri")
     .params<CholeskyParam>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
-    .outputs({"output"})
     .inplace({{0, 0}})
     .infer_shape(infer_square_same)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, potri_kernel)
     .gradient(potri_grad, {0}, {0});
 
@@ -839,39 +821,28 @@ void inverse_grad(GradBuilder& b) {
   b.set_input_grad(0, gemm2(b, gemm2(b, Y, b.out_grad(0), true, false), Y, false, true, -1.0));
 }
 
-[[maybe_unused]] OpRegistrar r_det = OpRegistrar("_linalg_det")
+[[maybe_unused]] OpRegistrar r_det = linalg_op("_linalg_det")
     .describe("Determinant of each square matrix (LU with partial pivoting); shape: the batch dims, (1,) for one "
               "matrix.")
-    .alias("linalg_det")
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
-    .outputs({"output"})
     .infer_shape(infer_det)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, det_kernel)
     .gradient(det_grad, {0}, {0});
 
-[[maybe_unused]] OpRegistrar r_slogdet = OpRegistrar("_linalg_slogdet")
+[[maybe_unused]] OpRegistrar r_slogdet = linalg_op("_linalg_slogdet")
     .describe("Sign and natural log of the absolute determinant of each square matrix (0 and -inf when "
               "singular).")
-    .alias("linalg_slogdet")
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
     .outputs({"sign", "logabsdet"})
     .infer_shape(infer_det)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, slogdet_kernel)
     .gradient(det_grad, {0});
 
-[[maybe_unused]] OpRegistrar r_inverse = OpRegistrar("_linalg_inverse")
+[[maybe_unused]] OpRegistrar r_inverse = linalg_op("_linalg_inverse")
     .describe("Inverse of each square matrix (LU with partial pivoting); a singular matrix is an error.")
-    .alias("linalg_inverse")
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
-    .outputs({"output"})
     .inplace({{0, 0}})
     .infer_shape(infer_square_same)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, inverse_kernel)
     .gradient(inverse_grad, {}, {0});
 
@@ -902,15 +873,11 @@ void sumlogdiag_grad(GradBuilder& b) {
   b.set_input_grad(0, b.op("_linalg_makediag", {q}));
 }
 
-[[maybe_unused]] OpRegistrar r_sumlogdiag = OpRegistrar("_linalg_sumlogdiag")
+[[maybe_unused]] OpRegistrar r_sumlogdiag = linalg_op("_linalg_sumlogdiag")
     .describe("Sum of the natural logs of the diagonal of each square matrix; shape: the batch dims, (1,) for one "
               "matrix.")
-    .alias("linalg_sumlogdiag")
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
-    .outputs({"output"})
     .infer_shape(infer_det)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, sumlogdiag_kernel)
     .gradient(sumlogdiag_grad, {0});
 
@@ -1032,53 +999,37 @@ void band_grad(GradBuilder& b) {
   b.set_input_grad(0, apply(b, other, {b.out_grad(0)}, params));
 }
 
-[[maybe_unused]] OpRegistrar r_extractdiag = OpRegistrar("_linalg_extractdiag")
+[[maybe_unused]] OpRegistrar r_extractdiag = linalg_op("_linalg_extractdiag")
     .describe("The diagonal (offset: below or above the main one) of each square matrix.")
-    .alias("linalg_extractdiag")
     .params<DiagParam>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
-    .outputs({"output"})
     .infer_shape(infer_extract)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, band_kernel<true>)
     .gradient(band_grad);
 
-[[maybe_unused]] OpRegistrar r_makediag = OpRegistrar("_linalg_makediag")
+[[maybe_unused]] OpRegistrar r_makediag = linalg_op("_linalg_makediag")
     .describe("Square matrices with A's last axis on the diagonal (offset: below or above the main one), zeros "
               "elsewhere.")
-    .alias("linalg_makediag")
     .params<DiagParam>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
-    .outputs({"output"})
     .infer_shape(infer_make)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, band_kernel<false>)
     .gradient(band_grad);
 
-[[maybe_unused]] OpRegistrar r_extracttrian = OpRegistrar("_linalg_extracttrian")
+[[maybe_unused]] OpRegistrar r_extracttrian = linalg_op("_linalg_extracttrian")
     .describe("The triangle of each square matrix (bounded by the offset diagonal) packed row by row.")
-    .alias("linalg_extracttrian")
     .params<TrianParam>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
-    .outputs({"output"})
     .infer_shape(infer_extract)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, band_kernel<true>)
     .gradient(band_grad);
 
-[[maybe_unused]] OpRegistrar r_maketrian = OpRegistrar("_linalg_maketrian")
+[[maybe_unused]] OpRegistrar r_maketrian = linalg_op("_linalg_maketrian")
     .describe("Square matrices with A's last axis unpacked row by row into the triangle bounded by the offset "
               "diagonal, zeros elsewhere.")
-    .alias("linalg_maketrian")
     .params<TrianParam>()
-    .dtypes<LinalgDTypes>()
     .inputs({"A"})
-    .outputs({"output"})
     .infer_shape(infer_make)
-    .infer_type(infer_linalg_type)
     .kernel(DeviceType::kCPU, band_kernel<false>)
     .gradient(band_grad);
 

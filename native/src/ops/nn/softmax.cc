@@ -30,13 +30,7 @@ struct SoftmaxParam {
 
 enum class Mode { kSoftmax, kLogSoftmax, kSoftmin };
 
-int softmax_axis(const OpDef& op, int64_t axis, const Shape& s) {
-  const int nd = s.ndim();
-  const int64_t ax = axis < 0 ? axis + nd : axis;
-  SN_CHECK_INDEX(ax >= 0 && ax < nd, op.name, ": axis ", axis, " is out of range for data of shape ", s, " (expected ",
-                 -nd, " to ", nd - 1, ")");
-  return static_cast<int>(ax);
-}
+int softmax_axis(const OpDef& op, int64_t axis, const Shape& s) { return checked_axis(op, axis, s.ndim()); }
 
 double temperature_of(const OpDef& op, const SoftmaxParam& p) {
   const double t = p.temperature.value_or(1.0);

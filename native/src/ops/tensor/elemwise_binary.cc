@@ -20,13 +20,6 @@ void binary_kernel(const OpContext& ctx, std::span<const TensorView> in, std::sp
   });
 }
 
-bool infer_numeric_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
-  if (!infer_same_type(attrs, in, out)) return false;
-  SN_CHECK_TYPE(static_cast<DType>(out[0]) != DType::kBool, attrs.op->name,
-                ": arithmetic on bool arrays is not supported; convert with AsType");
-  return true;
-}
-
 // Gradients. For the broadcast forms each input's gradient is summed back to its shape.
 GradValue fit(GradBuilder& b, GradValue g, int input, bool broadcast) {
   if (!broadcast) return g;
@@ -115,7 +108,7 @@ OpRegistrar binary(const char* name, KernelFn kernel, InferShapeFn infer, const 
       .outputs({"output"})
       .inplace({{0, 0}, {1, 0}})
       .infer_shape(infer)
-      .infer_type(infer_numeric_type)
+      .infer_type(infer_same_numeric_type)
       .kernel(DeviceType::kCPU, kernel);
 }
 
@@ -260,7 +253,7 @@ void add_n_grad(GradBuilder& b) {
     .outputs({"output"})
     .inplace({{0, 0}})
     .infer_shape(infer_same_shape)
-    .infer_type(infer_numeric_type)
+    .infer_type(infer_same_numeric_type)
     .kernel(DeviceType::kCPU, add_n_kernel)
     .gradient(add_n_grad);
 

@@ -29,28 +29,11 @@ void scalar_kernel(const OpContext& ctx, std::span<const TensorView> in, std::sp
   });
 }
 
-bool infer_numeric(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {
-  if (!infer_same_type(attrs, in, out)) return false;
-  SN_CHECK_TYPE(static_cast<DType>(out[0]) != DType::kBool, attrs.op->name,
-                ": arithmetic on bool arrays is not supported; convert with AsType");
-  return true;
-}
-
-std::vector<ParamKV> same_scalar(GradBuilder& b, std::string& buffer) {
-  buffer = detail::print_float(b.attrs().get<ScalarParam>().scalar);
-  return {{"scalar", buffer}};
-}
-
 void identity_grad(GradBuilder& b) { b.set_input_grad(0, b.out_grad(0)); }
 void negate_grad(GradBuilder& b) { b.set_input_grad(0, b.op("negative", {b.out_grad(0)})); }
-void mul_grad(GradBuilder& b) {
-  std::string s;
-  b.set_input_grad(0, b.op("_mul_scalar", {b.out_grad(0)}, same_scalar(b, s)));
-}
-void div_grad(GradBuilder& b) {
-  std::string s;
-  b.set_input_grad(0, b.op("_div_scalar", {b.out_grad(0)}, same_scalar(b, s)));
-}
+// Linear in x: the same op with the same scalar.
+void mul_grad(GradBuilder& b) { b.set_input_grad(0, b.apply("_mul_scalar", {b.out_grad(0)}, b.attrs())[0]); }
+void div_grad(GradBuilder& b) { b.set_input_grad(0, b.apply("_div_scalar", {b.out_grad(0)}, b.attrs())[0]); }
 // y = s / x: dy/dx = -y / x
 void rdiv_grad(GradBuilder& b) {
   GradValue q = b.op("elemwise_div", {b.output(0), b.input(0)});
@@ -67,7 +50,7 @@ OpRegistrar scalar_op(const char* name, const char* alias, KernelFn kernel, cons
       .outputs({"output"})
       .inplace({{0, 0}})
       .infer_shape(infer_same_shape)
-      .infer_type(infer_numeric)
+      .infer_type(infer_same_numeric_type)
       .kernel(DeviceType::kCPU, kernel);
 }
 
