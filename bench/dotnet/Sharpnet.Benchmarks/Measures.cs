@@ -193,7 +193,7 @@ public static class Measures
                 return 0;
             }
             default:
-                Console.Error.WriteLine($"unknown measure '{name}'; expected one of {string.Join(", ", Names)}");
+                Console.Error.WriteLine($"unknown measure '{name}'; expected one of {string.Join(", ", Names.Concat(TensorNames))}");
                 return 2;
         }
     }

@@ -186,7 +186,7 @@ class OpRegistry {
 
 // Fluent registration, used once per op in its own file (a registrar is a handle on the registry's
 // OpDef: kept by value in a static, nothing is allocated for it):
-//   SN_REGISTER_OP(broadcast_add).describe("...").inputs({"lhs", "rhs"}).infer_shape(...)...;
+//   [[maybe_unused]] OpRegistrar r_add = OpRegistrar("broadcast_add").describe("...").inputs({"lhs", "rhs"})...;
 class OpRegistrar {
  public:
   explicit OpRegistrar(const char* name) : def_(OpRegistry::get().add(name)) {}
@@ -296,10 +296,5 @@ class OpRegistrar {
 struct NoParams {
   static void describe(ParamBuilder<NoParams>&) {}
 };
-
-#define SN_OP_CONCAT_(a, b) a##b
-#define SN_OP_CONCAT(a, b) SN_OP_CONCAT_(a, b)
-#define SN_REGISTER_OP(name) \
-  [[maybe_unused]] static ::sn::OpRegistrar SN_OP_CONCAT(sn_op_registrar_, __COUNTER__) = ::sn::OpRegistrar(#name)
 
 }  // namespace sn
