@@ -37,11 +37,11 @@ build_native() {
 run_sanitizers() {
   cmake -S . -B build/asan-ubsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHARPNET_SANITIZE=address,undefined \
     -DSHARPNET_BUILD_BENCHMARKS=OFF -DSHARPNET_WERROR=ON >/dev/null &&
-    ninja -C build/asan-ubsan >/dev/null &&
+    { ninja -C build/asan-ubsan > build/asan-ubsan/build.log 2>&1 || { tail -40 build/asan-ubsan/build.log; false; }; } &&
     (cd build/asan-ubsan && ctest --timeout 300 -j2 --output-on-failure > ctest.log 2>&1) &&
     cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHARPNET_SANITIZE=thread \
       -DSHARPNET_BUILD_BENCHMARKS=OFF -DSHARPNET_WERROR=ON >/dev/null &&
-    ninja -C build/tsan sharpnet_engine_tests >/dev/null &&
+    { ninja -C build/tsan sharpnet_engine_tests > build/tsan/build.log 2>&1 || { tail -40 build/tsan/build.log; false; }; } &&
     TSAN_OPTIONS="halt_on_error=1" build/tsan/tests/native/sharpnet_engine_tests > build/tsan/engine_tests.log 2>&1
 }
 
