@@ -37,7 +37,9 @@ if stage "sanitizers (asan+ubsan, tsan)" run_sanitizers; then
   count "sanitizers" 1 0
 else
   count "sanitizers" 0 1
-  tail -30 build/asan-ubsan/ctest.log build/tsan/engine_tests.log 2>/dev/null
+  grep -hE "runtime error|ERROR: (Address|Thread)Sanitizer|WARNING: ThreadSanitizer|\*\*\*Failed" \
+    build/asan-ubsan/ctest.log build/tsan/engine_tests.log 2>/dev/null | head -20
+  tail -15 build/asan-ubsan/ctest.log build/tsan/engine_tests.log 2>/dev/null
 fi
 
 if stage "fuzz ndarray loader (20 s)" bash -c "scripts/fuzz.sh 20 > build/fuzz.log 2>&1"; then

@@ -660,6 +660,7 @@ bool infer_reverse(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Sha
 }
 void reverse_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const Shape& s = in[0].shape;
+  if (s.size() == 0) return;  // empty: no offset to apply to a null pointer
   auto st = row_major_strides(s);
   int64_t offset = 0;
   std::vector<bool> flip(static_cast<size_t>(s.ndim()), false);
