@@ -1,0 +1,138 @@
+// Conformance entries: Convolution and its backward, against a direct float64 reference.
+#include <array>
+
+#include "core/param.h"
+#include "ops/conformance.h"
+
+namespace sn::conformance {
+namespace {
+
+Shape tuple(const Params& p, const std::string& key) { return *detail::parse_int_tuple(param(p, key, "()")); }
+
+// A convolution's geometry from the parameters and the data shape, spatial axes padded to 3 in front.
+struct Geom {
+  int64_t batch, in_c, out_c, groups;
+  std::array<int64_t, 3> in{1, 1, 1}, out{1, 1, 1}, k{1, 1, 1}, s{1, 1, 1}, p{0, 0, 0}, d{1, 1, 1};
+};
+Geom geom(const Params& prm, const Shape& data) {
+  Geom g;
+  const Shape k = tuple(prm, "kernel"), s = tuple(prm, "stride"), pd = tuple(prm, "pad"), d = tuple(prm, "dilate");
+  const int nsp = k.ndim();
+  g.batch = data[0];
+  g.in_c = data[1];
+  g.out_c = std::stoll(param(prm, "num_filter", "0"));
+  g.groups = std::stoll(param(prm, "num_group", "1"));
+  for (int i = 0; i < nsp; ++i) {
+    const size_t a = static_cast<size_t>(3 - nsp + i);
+    g.in[a] = data[2 + i];
+    g.k[a] = k[i];
+    if (s.ndim()) g.s[a] = s[i];
+    if (pd.ndim()) g.p[a] = pd[i];
+    if (d.ndim()) g.d[a] = d[i];
+    g.out[a] = (g.in[a] + 2 * g.p[a] - g.d[a] * (g.k[a] - 1) - 1) / g.s[a] + 1;
+  }
+  return g;
+}
+Shape out_shape(const Geom& g, int nsp) {
+  Shape o{g.batch, g.out_c};
+  for (int i = 3 - nsp; i < 3; ++i) o.push_back(g.out[static_cast<size_t>(i)]);
+  return o;
+}
+
+// Visits every (n, oc, output position, ic, input position, kernel position) tap inside the input.
+template <class F>
+void taps(const Geom& g, F f) {
+  const int64_t icg = g.in_c / g.groups, ocg = g.out_c / g.groups;
+  for (int64_t n = 0; n < g.batch; ++n)
+    for (int64_t oc = 0; oc < g.out_c; ++oc)
+      for (int64_t c = 0; c < icg; ++c)
+        for (int64_t o0 = 0; o0 < g.out[0]; ++o0)
+          for (int64_t o1 = 0; o1 < g.out[1]; ++o1)
+            for (int64_t o2 = 0; o2 < g.out[2]; ++o2)
+              for (int64_t k0 = 0; k0 < g.k[0]; ++k0)
+                for (int64_t k1 = 0; k1 < g.k[1]; ++k1)
+                  for (int64_t k2 = 0; k2 < g.k[2]; ++k2) {
+                    const int64_t i0 = o0 * g.s[0] - g.p[0] + k0 * g.d[0], i1 = o1 * g.s[1] - g.p[1] + k1 * g.d[1],
+                                  i2 = o2 * g.s[2] - g.p[2] + k2 * g.d[2];
+                    if (i0 < 0 || i1 < 0 || i2 < 0 || i0 >= g.in[0] || i1 >= g.in[1] || i2 >= g.in[2]) continue;
+                    const int64_t ic = oc / ocg * icg + c;
+                    const size_t xi = static_cast<size_t>(((n * g.in_c + ic) * g.in[0] + i0) * g.in[1] * g.in[2] +
+                                                          i1 * g.in[2] + i2);
+                    const size_t yi = static_cast<size_t>(((n * g.out_c + oc) * g.out[0] + o0) * g.out[1] * g.out[2] +
+                                                          o1 * g.out[2] + o2);
+                    const size_t wi = static_cast<size_t>(((oc * icg + c) * g.k[0] + k0) * g.k[1] * g.k[2] +
+                                                          k1 * g.k[2] + k2);
+                    f(xi, yi, wi);
+                  }
+}
+
+RefFn conv_ref() {
+  return [](const std::vector<Ref>& in, const Params& p) {
+    const Geom g = geom(p, in[0].shape);
+    Ref y{out_shape(g, tuple(p, "kernel").ndim()), {}};
+    y.v.assign(static_cast<size_t>(y.shape.size()), 0.0);
+    if (in.size() > 2)
+      for (size_t i = 0; i < y.v.size(); ++i) y.v[i] = in[2].v[(i / static_cast<size_t>(g.out[0] * g.out[1] * g.out[2])) %
+                                                             static_cast<size_t>(g.out_c)];
+    taps(g, [&](size_t xi, size_t yi, size_t wi) { y.v[yi] += in[0].v[xi] * in[1].v[wi]; });
+    return std::vector<Ref>{y};
+  };
+}
+
+// _backward_Convolution(ograd, data, weight) -> data, weight (and bias) gradients.
+RefFn conv_backward_ref() {
+  return [](const std::vector<Ref>& in, const Params& p) {
+    const Ref &dy = in[0], &x = in[1], &w = in[2];
+    const Geom g = geom(p, x.shape);
+    Ref dx{x.shape, std::vector<double>(x.v.size(), 0.0)}, dw{w.shape, std::vector<double>(w.v.size(), 0.0)};
+    taps(g, [&](size_t xi, size_t yi, size_t wi) {
+      dx.v[xi] += dy.v[yi] * w.v[wi];
+      dw.v[wi] += x.v[xi] * dy.v[yi];
+    });
+    std::vector<Ref> r{dx, dw};
+    if (param(p, "no_bias", "False") != "True") {
+      Ref db{Shape{g.out_c}, std::vector<double>(static_cast<size_t>(g.out_c), 0.0)};
+      const size_t plane = static_cast<size_t>(g.out[0] * g.out[1] * g.out[2]);
+      for (size_t i = 0; i < dy.v.size(); ++i) db.v[(i / plane) % static_cast<size_t>(g.out_c)] += dy.v[i];
+      r.push_back(db);
+    }
+    return r;
+  };
+}
+
+const AddCase conv2d{{.op = "Convolution", .params = {{"kernel", "(3, 3)"}, {"num_filter", "4"}},
+                      .shapes = {{2, 3, 5, 6}, {4, 3, 3, 3}, {4}}, .reference = conv_ref(), .label = "2d"}};
+const AddCase conv2d_window{{.op = "Convolution",
+                             .params = {{"kernel", "(3, 2)"}, {"stride", "(2, 1)"}, {"pad", "(1, 0)"},
+                                        {"dilate", "(2, 1)"}, {"num_filter", "3"}},
+                             .shapes = {{2, 2, 7, 5}, {3, 2, 3, 2}, {3}}, .reference = conv_ref(),
+                             .label = "stride_pad_dilate"}};
+const AddCase conv2d_groups{{.op = "Convolution",
+                             .params = {{"kernel", "(3, 3)"}, {"num_filter", "6"}, {"num_group", "2"},
+                                        {"pad", "(1, 1)"}, {"no_bias", "True"}},
+                             .shapes = {{1, 4, 5, 5}, {6, 2, 3, 3}}, .reference = conv_ref(), .label = "groups"}};
+const AddCase conv2d_depthwise{{.op = "Convolution",
+                                .params = {{"kernel", "(3, 3)"}, {"num_filter", "3"}, {"num_group", "3"},
+                                           {"stride", "(2, 2)"}, {"pad", "(1, 1)"}},
+                                .shapes = {{2, 3, 6, 6}, {3, 1, 3, 3}, {3}}, .reference = conv_ref(),
+                                .label = "depthwise"}};
+const AddCase conv1d{{.op = "Convolution",
+                      .params = {{"kernel", "(3,)"}, {"num_filter", "3"}, {"stride", "(2,)"}, {"pad", "(1,)"}},
+                      .shapes = {{2, 2, 7}, {3, 2, 3}, {3}}, .reference = conv_ref(), .label = "1d"}};
+const AddCase conv3d{{.op = "Convolution",
+                      .params = {{"kernel", "(2, 2, 2)"}, {"num_filter", "2"}, {"pad", "(1, 0, 1)"}},
+                      .shapes = {{1, 2, 3, 4, 3}, {2, 2, 2, 2, 2}, {2}}, .reference = conv_ref(), .label = "3d"}};
+const AddCase conv_1x1{{.op = "Convolution", .params = {{"kernel", "(1, 1)"}, {"num_filter", "5"}, {"no_bias", "True"}},
+                        .shapes = {{2, 4, 3, 3}, {5, 4, 1, 1}}, .reference = conv_ref(), .label = "1x1"}};
+
+const AddCase conv_backward{{.op = "_backward_Convolution",
+                             .params = {{"kernel", "(3, 2)"}, {"stride", "(2, 1)"}, {"pad", "(1, 1)"},
+                                        {"num_filter", "4"}, {"num_group", "2"}},
+                             .shapes = {{2, 4, 3, 6}, {2, 4, 5, 5}, {4, 2, 3, 2}}, .reference = conv_backward_ref()}};
+const AddCase conv_backward_no_bias{{.op = "_backward_Convolution",
+                                     .params = {{"kernel", "(3,)"}, {"num_filter", "2"}, {"no_bias", "True"}},
+                                     .shapes = {{2, 2, 3}, {2, 3, 5}, {2, 3, 3}}, .reference = conv_backward_ref(),
+                                     .label = "no_bias"}};
+
+}  // namespace
+}  // namespace sn::conformance

@@ -1,0 +1,84 @@
+// Convolution beyond the conformance harness: the seed example, agreement of the oneDNN and float64 paths on
+// a benchmark-like shape, and bad input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "op_calls.h"
+#include "test_arrays.h"
+
+namespace sn {
+namespace {
+
+using testing::call;
+using testing::run;
+
+TEST(Convolution, SeedExample) {
+  // arange(0, 28) as (1, 1, 4, 7), an all-ones (10, 1, 3, 3) weight and zero bias.
+  std::vector<float> x(28);
+  std::iota(x.begin(), x.end(), 0.0f);
+  NDArray y = call("Convolution",
+                   {testing::array(x, Shape{1, 1, 4, 7}), testing::array(std::vector<float>(90, 1.0f), Shape{10, 1, 3, 3}),
+                    testing::array(std::vector<float>(10, 0.0f), Shape{10})},
+                   {{"kernel", "(3, 3)"}, {"num_filter", "10"}});
+  ASSERT_EQ(y.shape(), (Shape{1, 10, 2, 5}));
+  const std::vector<float> plane{72, 81, 90, 99, 108, 135, 144, 153, 162, 171};
+  const auto v = testing::values<float>(y);
+  for (int c = 0; c < 10; ++c)
+    EXPECT_EQ(std::vector<float>(v.begin() + c * 10, v.begin() + c * 10 + 10), plane) << "channel " << c;
+}
+
+// oneDNN (float32, blocked layouts chosen by the primitive) against the float64 loops on a shape large enough
+// for oneDNN's optimised kernels, forward and backward.
+TEST(Convolution, OneDnnAgreesWithFloat64Loops) {
+  const Shape xs{4, 16, 12, 12}, ws{32, 16, 3, 3};
+  std::vector<float> x(static_cast<size_t>(xs.size())), w(static_cast<size_t>(ws.size())), b(32), dy(4 * 32 * 6 * 6);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(std::sin(0.37 * static_cast<double>(i)));
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(std::cos(0.11 * static_cast<double>(i)));
+  for (size_t i = 0; i < b.size(); ++i) b[i] = 0.1f * static_cast<float>(i);
+  for (size_t i = 0; i < dy.size(); ++i) dy[i] = static_cast<float>(std::sin(0.05 * static_cast<double>(i)));
+  const std::vector<ParamKV> p{{"kernel", "(3, 3)"}, {"num_filter", "32"}, {"stride", "(2, 2)"}, {"pad", "(1, 1)"}};
+  auto as = [](const std::vector<float>& v, const Shape& s, DType t) {
+    return call("Cast", {testing::array(v, s)}, {{"dtype", dtype_name(t)}});
+  };
+  std::vector<std::vector<double>> results[2];
+  int k = 0;
+  for (DType t : {DType::kFloat32, DType::kFloat64}) {
+    NDArray y = call("Convolution", {as(x, xs, t), as(w, ws, t), as(b, Shape{32}, t)}, p);
+    auto grads = testing::call_all("_backward_Convolution", {as(dy, y.shape(), t), as(x, xs, t), as(w, ws, t)}, p);
+    for (const NDArray& a : {y, grads[0], grads[1], grads[2]})
+      results[k].push_back(testing::values<double>(call("Cast", {a}, {{"dtype", "float64"}})));
+    ++k;
+  }
+  const char* what[] = {"output", "data gradient", "weight gradient", "bias gradient"};
+  for (size_t r = 0; r < 4; ++r) {
+    ASSERT_EQ(results[0][r].size(), results[1][r].size());
+    for (size_t i = 0; i < results[0][r].size(); ++i)
+      ASSERT_NEAR(results[0][r][i], results[1][r][i], 1e-4 * std::max(1.0, std::abs(results[1][r][i])))
+          << what[r] << " at " << i;
+  }
+}
+
+TEST(Convolution, BadInputIsAClearError) {
+  NDArray x = testing::array(std::vector<float>(2 * 4 * 5 * 5, 1.0f), Shape{2, 4, 5, 5});
+  NDArray w = testing::array(std::vector<float>(6 * 4 * 3 * 3, 1.0f), Shape{6, 4, 3, 3});
+  NDArray b = testing::array(std::vector<float>(6, 0.0f), Shape{6});
+  EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3,)"}, {"num_filter", "6"}}), kShape,
+               "data must have 3 axes");
+  EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3, 3)"}, {"num_filter", "6"}, {"num_group", "3"}}),
+               kShape, "4 channels must divide into num_group=3");
+  EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(7, 7)"}, {"num_filter", "6"}}), kShape,
+               "the kernel spans 7 along spatial axis 0");
+  EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3, 3)"}, {"num_filter", "6"}, {"stride", "(1, 1, 1)"}}),
+               kInvalidArgument, "stride must be empty or have 2 items");
+  EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3, 3)"}, {"num_filter", "6"}, {"stride", "(0, 1)"}}),
+               kInvalidArgument, "stride items must be >= 1");
+  EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3, 3)"}, {"num_filter", "6"}, {"layout", "NHWC"}}),
+               kInvalidArgument, "layout must be NCHW");
+  EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3, 3)"}, {"num_filter", "5"}}), kShape, "weight");
+  EXPECT_ERROR(run("Convolution", {x, w}, {{"kernel", "(3, 3)"}, {"num_filter", "6"}}), kInvalidArgument, "Convolution");
+}
+
+}  // namespace
+}  // namespace sn
