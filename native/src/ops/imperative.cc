@@ -235,8 +235,11 @@ void invoke_into(const OpAttrs& attrs, std::span<const NDArray> inputs, std::spa
       in_types.push_back(static_cast<int>(a.dtype()));
     }
     infer_outputs(attrs, in_shapes, out_shapes, in_types, out_types);
-    for (int t : out_types)
-      if (!op.supports(static_cast<DType>(t))) throw_unsupported_dtype(op.name, static_cast<DType>(t), op.dtypes);
+    // Visible outputs only: hidden ones are the op's own business (max pooling's int32 argmax).
+    for (int i = 0; i < n_visible; ++i) {
+      const auto t = static_cast<DType>(out_types[static_cast<size_t>(i)]);
+      if (!op.supports(t)) throw_unsupported_dtype(op.name, t, op.dtypes);
+    }
     if (cache != nullptr) cache->store(inputs, out_shapes, out_types);
   }
 

@@ -109,6 +109,9 @@ struct OpDef {
   // Visible outputs that depend on a parameter (BatchNorm's output_mean_var shows its hidden ones);
   // introspection reports num_visible_outputs, the count under default parameters.
   CountFn num_visible_fn = nullptr;
+  // How many of the named hidden outputs a call has, when that depends on a parameter (max pooling's
+  // argmax; none for average pooling).
+  CountFn num_hidden_fn = nullptr;
   std::vector<std::pair<int, int>> inplace;  // (input, output) that may share memory
 
   InferShapeFn infer_shape = nullptr;
@@ -140,7 +143,8 @@ struct OpDef {
     return nullptr;
   }
   int num_outputs(const OpAttrs& attrs) const {
-    return num_outputs_fn ? num_outputs_fn(attrs) : static_cast<int>(output_names.size());
+    if (num_outputs_fn) return num_outputs_fn(attrs);
+    return num_hidden_fn ? num_visible_outputs + num_hidden_fn(attrs) : static_cast<int>(output_names.size());
   }
   int num_visible(const OpAttrs& attrs) const {
     if (num_outputs_fn) return num_outputs_fn(attrs);
@@ -245,6 +249,10 @@ class OpRegistrar {
   OpRegistrar& outputs(std::vector<std::string> names, int visible = -1) {
     def_.num_visible_outputs = visible < 0 ? static_cast<int>(names.size()) : visible;
     def_.output_names = std::move(names);
+    return *this;
+  }
+  OpRegistrar& hidden_outputs(CountFn count) {
+    def_.num_hidden_fn = count;
     return *this;
   }
   OpRegistrar& visible_outputs(CountFn count) {

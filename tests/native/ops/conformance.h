@@ -35,6 +35,9 @@ struct Case {
   std::vector<DType> dtypes = {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16};
   bool gradient = true;  // false: the op declares a zero gradient though its output depends on the input
   bool skip_gradient = false;  // integer outputs (Cast to int32): no derivative to compare; another entry checks it
+  // Why the op's gradient is not differentiable again (pooling's backward, as MXNet); empty: it is, and
+  // second-order gradients are checked.
+  std::string first_order_only;
   double rtol = 1e-5;      // forward, relative to max(|ref|, 1)
   double grad_rtol = 2e-3;  // directional derivatives
   // Inputs kept away from a kink or tie: values within `avoid` of any of these are resampled.
