@@ -43,11 +43,13 @@ RefFn update_ref(size_t states, bool mp, MakeStep make) {
 }
 
 Step sgd(const Params& p, const std::vector<Ref>&) {
-  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0), rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
+  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0);
+  const double rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
   return [=](double w, double g, std::vector<double>&) { return (1 - lr * wd) * w - lr * clip(rg * g, c); };
 }
 Step sgd_mom(const Params& p, const std::vector<Ref>&) {
-  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0), rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
+  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0);
+  const double rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
   const double mu = num(p, "momentum", 0);
   return [=](double w, double g, std::vector<double>& s) {
     s[0] = mu * s[0] - lr * wd * w - lr * clip(rg * g, c);
@@ -56,7 +58,8 @@ Step sgd_mom(const Params& p, const std::vector<Ref>&) {
 }
 // MXNet's form: the decayed momentum first, the weight from it, then the momentum's gradient step.
 Step nag_mom(const Params& p, const std::vector<Ref>&) {
-  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0), rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
+  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0);
+  const double rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
   const double mu = num(p, "momentum", 0);
   return [=](double w, double g, std::vector<double>& s) {
     const double grad = clip(rg * g, c) + wd * w;
@@ -71,7 +74,8 @@ Step signsgd(const Params& p, const std::vector<Ref>&) {
   return [=](double w, double g, std::vector<double>&) { return (1 - lr * wd) * w - lr * sgn(g); };
 }
 Step signum(const Params& p, const std::vector<Ref>&) {
-  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0), rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
+  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0);
+  const double rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
   const double mu = num(p, "momentum", 0), wd_lh = num(p, "wd_lh", 0);
   return [=](double w, double g, std::vector<double>& s) {
     s[0] = mu * s[0] - (1 - mu) * wd * w - (1 - mu) * clip(rg * g, c);
@@ -79,7 +83,8 @@ Step signum(const Params& p, const std::vector<Ref>&) {
   };
 }
 Step adam(const Params& p, const std::vector<Ref>&) {
-  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0), rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
+  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0);
+  const double rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
   const double b1 = num(p, "beta1", 0.9), b2 = num(p, "beta2", 0.999), eps = num(p, "epsilon", 1e-8);
   return [=](double w, double g, std::vector<double>& s) {
     const double grad = clip(rg * g + wd * w, c);
@@ -102,7 +107,8 @@ Step adamw(const Params& p, const std::vector<Ref>& in) {
   };
 }
 Step rmsprop(const Params& p, const std::vector<Ref>&) {
-  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0), rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
+  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0);
+  const double rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
   const double g1 = num(p, "gamma1", 0.95), eps = num(p, "epsilon", 1e-8), cw = num(p, "clip_weights", -1);
   return [=](double w, double g, std::vector<double>& s) {
     const double grad = clip(rg * g + wd * w, c);
@@ -111,7 +117,8 @@ Step rmsprop(const Params& p, const std::vector<Ref>&) {
   };
 }
 Step rmspropalex(const Params& p, const std::vector<Ref>&) {
-  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0), rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
+  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0);
+  const double rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
   const double g1 = num(p, "gamma1", 0.95), g2 = num(p, "gamma2", 0.9), eps = num(p, "epsilon", 1e-8);
   const double cw = num(p, "clip_weights", -1);
   return [=](double w, double g, std::vector<double>& s) {
@@ -123,7 +130,8 @@ Step rmspropalex(const Params& p, const std::vector<Ref>&) {
   };
 }
 Step ftrl(const Params& p, const std::vector<Ref>&) {
-  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0), rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
+  const double lr = num(p, "lr", 0), wd = num(p, "wd", 0);
+  const double rg = num(p, "rescale_grad", 1), c = num(p, "clip_gradient", -1);
   const double l1 = num(p, "lamda1", 0.01), beta = num(p, "beta", 1);
   return [=](double w, double g, std::vector<double>& s) {
     const double grad = clip(rg * g, c);
@@ -182,7 +190,8 @@ const AddCase sgd_clip{{.op = "sgd_update",
                         .shapes = {kS, kS}, .reference = update_ref(0, false, sgd), .skip_gradient = true,
                         .label = "wd_clip"}};
 const AddCase sgd_mom_plain{{.op = "sgd_mom_update", .params = {{"lr", "0.1"}, {"momentum", "0.9"}},
-                             .shapes = {kS, kS, kS}, .reference = update_ref(1, false, sgd_mom), .skip_gradient = true}};
+                             .shapes = {kS, kS, kS}, .reference = update_ref(1, false, sgd_mom),
+                             .skip_gradient = true}};
 const AddCase sgd_mom_clip{{.op = "sgd_mom_update",
                             .params = {{"lr", "0.1"}, {"momentum", "0.8"}, {"wd", "0.05"}, {"rescale_grad", "0.5"},
                                        {"clip_gradient", "0.3"}},

@@ -168,7 +168,8 @@ TEST(OptimizerUpdate, BadInputsAreClearErrors) {
   NDArray w = make({1, 2, 3, 4, 5, 6}, f32, Shape{2, 3}), g = make({1, 2, 3, 4, 5, 6}, f32, Shape{2, 3});
   const std::vector<ParamKV> lr{{"lr", "0.1"}};
   // A state whose shape is not the weight's.
-  EXPECT_ERROR(run("sgd_mom_update", {w, g, zeros(3, f32)}, lr), kShape, "sgd_mom_update: input 2 (mom) has shape (3,)");
+  EXPECT_ERROR(run("sgd_mom_update", {w, g, zeros(3, f32)}, lr), kShape,
+               "sgd_mom_update: input 2 (mom) has shape (3,) but (2, 3) is required");
   EXPECT_ERROR(run("adam_update", {w, g, zeros(6, f32).reshape(Shape{2, 3}), zeros(6, f32)}, lr), kShape,
                "input 3 (var)");
   EXPECT_ERROR(run("sgd_update", {w, zeros(6, f32)}, lr), kShape, "sgd_update: input 1 (grad)");

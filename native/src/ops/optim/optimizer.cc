@@ -36,7 +36,8 @@ bool infer_update_type_impl(const OpAttrs& attrs, std::vector<int>& in, std::vec
   if (half) {
     SN_CHECK_TYPE(t < 0 || t == kF16, op.name, ": input ", from, " (", op.input_name(from),
                   ") must be float16 (the multi-precision update keeps a float32 master copy in weight32), got ",
-                  static_cast<DType>(t), "; ", static_cast<DType>(t), " weights take the update without the mp_ prefix");
+                  static_cast<DType>(t), "; ", static_cast<DType>(t),
+                  " weights take the update without the mp_ prefix");
     t = kF16;
   }
   if (t < 0) return false;

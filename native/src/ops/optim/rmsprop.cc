@@ -7,7 +7,8 @@
 //                                     (both clip the new weight to [-clip_weights, clip_weights] when >= 0)
 //   ftrl_update(weight, grad, z, n)   (McMahan et al.) g = clip(rescale_grad grad);
 //                                     z += g - (sqrt(n + g^2) - sqrt(n)) w / lr;  n += g^2;
-//                                     w = (sign(z) lamda1 - z) / ((beta + sqrt(n)) / lr + wd) where |z| > lamda1, else 0
+//                                     w = (sign(z) lamda1 - z) / ((beta + sqrt(n)) / lr + wd) where |z| > lamda1,
+//                                     else 0
 #include "ops/optim/optimizer.h"
 
 namespace sn::optim {

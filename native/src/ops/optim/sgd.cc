@@ -3,7 +3,8 @@
 //   sgd_mom_update(weight, grad, mom)   mom = momentum mom - lr wd w - lr g;  w = w + mom
 //   nag_mom_update(weight, grad, mom)   G = g + wd w;  mom = momentum mom - lr G;  w = w + momentum mom - lr G
 //   signsgd_update(weight, grad)        w = (1 - lr wd) w - lr sign(grad)   (rescale and clipping cannot change it)
-//   signum_update(weight, grad, mom)    mom = momentum mom - (1 - momentum)(wd w + g);  w = (1 - lr wd_lh) w + lr sign(mom)
+//   signum_update(weight, grad, mom)    mom = momentum mom - (1 - momentum)(wd w + g);
+//                                       w = (1 - lr wd_lh) w + lr sign(mom)
 // mp_sgd_update(weight, grad, weight32), mp_sgd_mom_update(weight, grad, mom, weight32) and
 // mp_nag_mom_update(weight, grad, mom, weight32) are the multi-precision variants: float16 weight and grad, float32
 // mom and master copy weight32, which the update reads and writes; the float16 output is the new weight32 rounded
