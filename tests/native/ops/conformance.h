@@ -22,7 +22,8 @@ struct Ref {
 };
 
 using Params = std::vector<std::pair<std::string, std::string>>;
-// The op's visible outputs from its inputs, in float64.
+// The op's visible outputs from its inputs, in float64; after them, optionally, the new values of the inputs the op
+// mutates (its aux_inputs, in that order), which the forward check then compares too.
 using RefFn = std::function<std::vector<Ref>(const std::vector<Ref>& in, const Params& params)>;
 
 struct Case {
@@ -34,7 +35,9 @@ struct Case {
   // Forward checked in each (inputs rounded to it; integers drawn as whole numbers).
   std::vector<DType> dtypes = {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16};
   bool gradient = true;  // false: the op declares a zero gradient though its output depends on the input
-  bool skip_gradient = false;  // integer outputs (Cast to int32): no derivative to compare; another entry checks it
+  // No derivative to compare: integer outputs (Cast to int32; another entry checks it), or an op registered without a
+  // gradient (optimizer updates; backward through one is an error).
+  bool skip_gradient = false;
   // Why the op's gradient is not differentiable again (pooling's backward, as MXNet); empty: it is, and
   // second-order gradients are checked.
   std::string first_order_only;
@@ -47,6 +50,9 @@ struct Case {
   // Output dtypes where they are not the inputs' (argmax: float32; cast: its parameter): one per visible
   // output, -1 for "the inputs' dtype".
   std::vector<int> out_dtypes;
+  // Input dtypes where they are not the checked dtype (mp_ updates: float32 states beside a float16 weight): one per
+  // input, -1 for "the checked dtype". Forward checks only.
+  std::vector<int> in_dtypes;
   // Inputs that hold whole numbers (indices, conditions): drawn as integers in their domain in every dtype
   // and held fixed by the gradient checks.
   std::vector<int> fixed_inputs;
@@ -57,6 +63,9 @@ struct Case {
     for (int f : fixed_inputs)
       if (static_cast<size_t>(f) == input) return true;
     return false;
+  }
+  DType in_dtype(size_t input, DType t) const {
+    return input < in_dtypes.size() && in_dtypes[input] >= 0 ? static_cast<DType>(in_dtypes[input]) : t;
   }
   DType out_dtype(size_t output, DType in) const {
     return output < out_dtypes.size() && out_dtypes[output] >= 0 ? static_cast<DType>(out_dtypes[output]) : in;

@@ -191,11 +191,13 @@ void expect_close(const Ref& got, const Ref& want, double tol, const std::string
                         << ", reference " << want.v[static_cast<size_t>(worst_at)];
 }
 
-// L = sum_j <w_j, ref(x)_j> in float64.
+// L = sum_j <w_j, ref(x)_j> in float64, over the visible outputs.
 double weighted_ref(const Case& c, const std::vector<Ref>& x, const std::vector<Ref>& w) {
   std::vector<Ref> out = c.reference(x, c.params);
+  const OpAttrs attrs = attrs_of(c);
+  const size_t visible = std::min(out.size(), static_cast<size_t>(attrs.op->num_visible(attrs)));
   double s = 0;
-  for (size_t j = 0; j < out.size(); ++j) s += dot(out[j], w[j]);
+  for (size_t j = 0; j < visible; ++j) s += dot(out[j], w[j]);
   return s;
 }
 
@@ -264,6 +266,22 @@ double directional(const std::vector<NDArray>& grads, const std::vector<Ref>& v,
 
 class Conformance : public ::testing::TestWithParam<size_t> {};
 
+// Inputs the op mutates, against the values the reference gives after the visible outputs (entry j = visible + k
+// holds aux input k).
+void expect_mutated_inputs(const Case& c, const OpAttrs& attrs, const std::vector<NDArray>& in,
+                           const std::vector<Ref>& want, size_t visible, DType t, const std::string& what) {
+  const std::vector<int>& aux = attrs.op->aux_inputs;
+  ASSERT_LE(want.size(), visible + aux.size()) << "the reference gives more arrays than visible outputs and mutated "
+                                                  "inputs";
+  for (size_t j = visible; j < want.size(); ++j) {
+    const auto i = static_cast<size_t>(aux[j - visible]);
+    const DType it = c.in_dtype(i, t);
+    EXPECT_EQ(in[i].dtype(), it);
+    expect_close(to_ref(in[i]), rounded(want[j], it), std::max(forward_tol(c, t), forward_tol(c, it)),
+                 what + "mutated input " + std::to_string(i) + " (" + attrs.op->input_name(static_cast<int>(i)) + ")");
+  }
+}
+
 TEST_P(Conformance, ForwardMatchesFloat64Reference) {
   const Case& c = cases()[GetParam()];
   for (DType t : c.dtypes) {
@@ -271,30 +289,37 @@ TEST_P(Conformance, ForwardMatchesFloat64Reference) {
     SCOPED_TRACE(describe(c) + " dtype " + std::string(dtype_name(t)));
     std::mt19937_64 rng(std::hash<std::string>{}(describe(c)));
     std::vector<Ref> x = random_inputs(c, rng, !is_float(t));
-    for (Ref& xi : x) xi = rounded(xi, t);
-    std::vector<NDArray> in;
-    for (const Ref& xi : x) in.push_back(to_array(xi, t));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = rounded(x[i], c.in_dtype(i, t));
+    auto arrays = [&] {
+      std::vector<NDArray> a;
+      for (size_t i = 0; i < x.size(); ++i) a.push_back(to_array(x[i], c.in_dtype(i, t)));
+      return a;
+    };
+    std::vector<NDArray> in = arrays();
     std::vector<NDArray> out = invoke(attrs, in, {}, InvokeFlags{});
     std::vector<Ref> want = c.reference(x, c.params);
-    ASSERT_GE(out.size(), want.size());
-    for (size_t j = 0; j < want.size(); ++j) {
+    const size_t visible = std::min(want.size(), static_cast<size_t>(attrs.op->num_visible(attrs)));
+    ASSERT_GE(out.size(), visible);
+    for (size_t j = 0; j < visible; ++j) {
       const DType ot = c.out_dtype(j, t);
       EXPECT_EQ(out[j].dtype(), ot) << "output " << j;
       expect_close(to_ref(out[j]), rounded(want[j], ot), std::max(forward_tol(c, t), forward_tol(c, ot)),
                    "output " + std::to_string(j));
     }
+    expect_mutated_inputs(c, attrs, in, want, visible, t, "");
     // Declared in-place pairs, where the input can hold the output.
     for (auto [pi, po] : attrs.op->inplace) {
-      if (static_cast<size_t>(pi) >= in.size() || static_cast<size_t>(po) >= want.size()) continue;
-      if (in[static_cast<size_t>(pi)].shape() != out[static_cast<size_t>(po)].shape()) continue;
-      if (c.out_dtype(static_cast<size_t>(po), t) != t) continue;
-      std::vector<NDArray> fresh;
-      for (const Ref& xi : x) fresh.push_back(to_array(xi, t));
-      std::vector<NDArray> o(static_cast<size_t>(po) + 1);
-      o[static_cast<size_t>(po)] = fresh[static_cast<size_t>(pi)];
-      invoke(attrs, fresh, o, InvokeFlags{});
-      expect_close(to_ref(fresh[static_cast<size_t>(pi)]), rounded(want[static_cast<size_t>(po)], t), forward_tol(c, t),
-                   "in place: input " + std::to_string(pi) + " as output " + std::to_string(po));
+      const auto i = static_cast<size_t>(pi), o = static_cast<size_t>(po);
+      if (i >= in.size() || o >= visible) continue;
+      if (in[i].shape() != out[o].shape()) continue;
+      if (c.out_dtype(o, t) != c.in_dtype(i, t)) continue;
+      std::vector<NDArray> fresh = arrays();
+      std::vector<NDArray> outs(o + 1);
+      outs[o] = fresh[i];
+      invoke(attrs, fresh, outs, InvokeFlags{});
+      const std::string what = "in place: input " + std::to_string(pi) + " as output " + std::to_string(po);
+      expect_close(to_ref(fresh[i]), rounded(want[o], c.out_dtype(o, t)), forward_tol(c, c.out_dtype(o, t)), what);
+      expect_mutated_inputs(c, attrs, fresh, want, visible, t, what + ": ");
     }
   }
 }
