@@ -106,6 +106,9 @@ struct OpDef {
   std::vector<std::string> output_names;
   int num_visible_outputs = 1;
   CountFn num_outputs_fn = nullptr;  // variadic outputs (split)
+  // Visible outputs that depend on a parameter (BatchNorm's output_mean_var shows its hidden ones);
+  // introspection reports num_visible_outputs, the count under default parameters.
+  CountFn num_visible_fn = nullptr;
   std::vector<std::pair<int, int>> inplace;  // (input, output) that may share memory
 
   InferShapeFn infer_shape = nullptr;
@@ -140,7 +143,8 @@ struct OpDef {
     return num_outputs_fn ? num_outputs_fn(attrs) : static_cast<int>(output_names.size());
   }
   int num_visible(const OpAttrs& attrs) const {
-    return num_outputs_fn ? num_outputs_fn(attrs) : num_visible_outputs;
+    if (num_outputs_fn) return num_outputs_fn(attrs);
+    return num_visible_fn ? num_visible_fn(attrs) : num_visible_outputs;
   }
   bool variadic_inputs() const noexcept { return num_inputs_fn != nullptr; }
   std::string input_name(int i) const {
@@ -241,6 +245,10 @@ class OpRegistrar {
   OpRegistrar& outputs(std::vector<std::string> names, int visible = -1) {
     def_.num_visible_outputs = visible < 0 ? static_cast<int>(names.size()) : visible;
     def_.output_names = std::move(names);
+    return *this;
+  }
+  OpRegistrar& visible_outputs(CountFn count) {
+    def_.num_visible_fn = count;
     return *this;
   }
   OpRegistrar& variadic_outputs(CountFn count) {
