@@ -25,7 +25,7 @@ Sets axis_lines(const Shape& s, int axis) {
 }
 
 // `count` contiguous blocks of `len` elements.
-[[maybe_unused]] Sets blocks(int64_t count, int64_t len) {
+Sets blocks(int64_t count, int64_t len) {
   Sets sets(static_cast<size_t>(count));
   for (int64_t r = 0; r < count; ++r)
     for (int64_t k = 0; k < len; ++k) sets[static_cast<size_t>(r)].push_back(r * len + k);
@@ -162,6 +162,74 @@ const AddCase ln_backward_mid{{.op = "_backward_LayerNorm", .params = {{"axis", 
                                .shapes = {{2, 4, 3}, {2, 4, 3}, {4}, {2, 1, 3}, {2, 1, 3}}, .domain = kBackward,
                                .reference = backward_layer_norm_ref, .label = "axis1",
                                .prepare = layer_stats(1, 1e-3)}};
+
+
+// --- GroupNorm and InstanceNorm: contiguous blocks of data (N, C, ...), gamma per block ----------------------------
+
+// Rows of `size` elements, row r using gamma entry r % per.
+GammaIndex per_row(int64_t per) {
+  return [per](size_t set, size_t) { return static_cast<int64_t>(set) % per; };
+}
+struct RowSets {
+  Sets sets;
+  int64_t per;  // gamma entries
+  Shape stat;   // (N, per)
+};
+RowSets group_sets(const Shape& s, int64_t groups) {
+  return {blocks(s[0] * groups, s.size(1, s.ndim()) / groups), groups, Shape{s[0], groups}};
+}
+
+std::vector<Ref> group_norm_ref(const std::vector<Ref>& in, const Params& p) {
+  const RowSets rs = group_sets(in[0].shape, std::stoll(param(p, "num_groups", "1")));
+  const double eps = std::stod(param(p, "eps", "1e-5"));
+  std::vector<Ref> out{normalize(in[0], in[1], in[2], rs.sets, per_row(rs.per), eps)};
+  if (param(p, "output_mean_var", "False") == "True") {
+    const Stats st = stats(in[0], rs.sets);
+    out.push_back(per_set(rs.stat, st.mean));
+    out.push_back(per_set(rs.stat, std_of(st, eps)));
+  }
+  return out;
+}
+const AddCase gn_one{{.op = "GroupNorm", .shapes = {{2, 4, 3}, {1}, {1}}, .domain = kAffine, .reference = group_norm_ref,
+                      .label = "one_group"}};
+const AddCase gn_two{{.op = "GroupNorm", .params = {{"num_groups", "2"}}, .shapes = {{2, 4, 2, 3}, {2}, {2}},
+                      .domain = kAffine, .reference = group_norm_ref, .label = "two_groups"}};
+const AddCase gn_each{{.op = "GroupNorm", .params = {{"num_groups", "3"}, {"eps", "0.01"}}, .shapes = {{3, 3, 5}, {3}, {3}},
+                       .domain = kAffine, .reference = group_norm_ref, .label = "group_per_channel"}};
+const AddCase gn_mean_var{{.op = "GroupNorm", .params = {{"num_groups", "2"}, {"output_mean_var", "True"}},
+                           .shapes = {{2, 6, 2}, {2}, {2}}, .domain = kAffine, .reference = group_norm_ref,
+                           .label = "output_mean_var"}};
+
+std::function<void(std::vector<Ref>&)> row_stats(int64_t groups, double eps, bool var) {
+  return [groups, eps, var](std::vector<Ref>& in) {
+    const Stats st = stats(in[1], group_sets(in[1].shape, groups).sets);
+    in[3].v = st.mean;
+    in[4].v = var ? st.var : std_of(st, eps);
+  };
+}
+RefFn row_backward_ref(const char* groups_key, const char* eps_default) {
+  return [groups_key, eps_default](const std::vector<Ref>& in, const Params& p) {
+    const int64_t groups = groups_key ? std::stoll(param(p, groups_key, "1")) : in[1].shape[1];
+    const RowSets rs = group_sets(in[1].shape, groups);
+    return normalize_backward(in[0], in[1], in[2], rs.sets, per_row(rs.per), std::stod(param(p, "eps", eps_default)));
+  };
+}
+const AddCase gn_backward{{.op = "_backward_GroupNorm", .params = {{"num_groups", "2"}},
+                           .shapes = {{2, 4, 3}, {2, 4, 3}, {2}, {2, 2}, {2, 2}}, .domain = kBackward,
+                           .reference = row_backward_ref("num_groups", "1e-5"), .label = "two_groups",
+                           .prepare = row_stats(2, 1e-5, false)}};
+
+std::vector<Ref> instance_norm_ref(const std::vector<Ref>& in, const Params& p) {
+  const RowSets rs = group_sets(in[0].shape, in[0].shape[1]);
+  return {normalize(in[0], in[1], in[2], rs.sets, per_row(rs.per), std::stod(param(p, "eps", "1e-3")))};
+}
+const AddCase in_3d{{.op = "InstanceNorm", .shapes = {{2, 3, 5}, {3}, {3}}, .domain = kAffine,
+                     .reference = instance_norm_ref, .label = "3d"}};
+const AddCase in_4d{{.op = "InstanceNorm", .params = {{"eps", "1e-5"}}, .shapes = {{2, 2, 3, 2}, {2}, {2}},
+                     .domain = kAffine, .reference = instance_norm_ref, .label = "4d"}};
+const AddCase in_backward{{.op = "_backward_instance_norm", .shapes = {{2, 3, 4}, {2, 3, 4}, {3}, {2, 3}, {2, 3}},
+                           .domain = kBackward, .reference = row_backward_ref(nullptr, "1e-3"),
+                           .prepare = row_stats(3, 1e-3, true)}};
 
 }  // namespace
 }  // namespace sn::conformance
