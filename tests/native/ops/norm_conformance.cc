@@ -231,5 +231,68 @@ const AddCase in_backward{{.op = "_backward_instance_norm", .shapes = {{2, 3, 4}
                            .domain = kBackward, .reference = row_backward_ref(nullptr, "1e-3"),
                            .prepare = row_stats(3, 1e-3, true)}};
 
+
+// --- L2Normalization -----------------------------------------------------------------------------------------------
+
+std::vector<Ref> l2_ref(const std::vector<Ref>& in, const Params& p) {
+  const Shape& s = in[0].shape;
+  const std::string mode = param(p, "mode", "instance");
+  const double eps = std::stod(param(p, "eps", "1e-10"));
+  Sets sets = mode == "instance" ? blocks(s[0], s.size(1, s.ndim()))
+              : mode == "spatial" ? blocks(s[0] * s[1], s.size(2, s.ndim()))
+                                  : axis_lines(s, 1);
+  Ref y = in[0];
+  for (const auto& set : sets) {
+    double q = 0;
+    for (int64_t i : set) q += in[0].v[static_cast<size_t>(i)] * in[0].v[static_cast<size_t>(i)];
+    for (int64_t i : set) y.v[static_cast<size_t>(i)] /= std::sqrt(q + eps);
+  }
+  return {y};
+}
+const AddCase l2_instance{{.op = "L2Normalization", .shapes = {{3, 2, 4}}, .reference = l2_ref, .label = "instance"}};
+const AddCase l2_instance_1d{{.op = "L2Normalization", .params = {{"eps", "0.5"}}, .shapes = {{5}}, .reference = l2_ref,
+                              .label = "instance_1d"}};
+const AddCase l2_channel{{.op = "L2Normalization", .params = {{"mode", "channel"}}, .shapes = {{2, 3, 2, 3}},
+                          .reference = l2_ref, .label = "channel"}};
+const AddCase l2_spatial{{.op = "L2Normalization", .params = {{"mode", "spatial"}, {"eps", "1e-3"}},
+                          .shapes = {{2, 3, 5}}, .reference = l2_ref, .label = "spatial"}};
+
+// --- LRN -----------------------------------------------------------------------------------------------------------
+
+// The sum of f(x) over channels c' with |c' - c| <= nsize / 2 of (N, C, H, W) data.
+Ref channel_window(const Ref& x, int64_t nsize, const std::function<double(double)>& f) {
+  const Shape& s = x.shape;
+  const int64_t plane = s[2] * s[3];
+  Ref r{s, std::vector<double>(x.v.size(), 0.0)};
+  for (int64_t b = 0; b < s[0]; ++b)
+    for (int64_t c = 0; c < s[1]; ++c)
+      for (int64_t w = c - nsize / 2; w <= c + nsize / 2; ++w) {
+        if (w < 0 || w >= s[1]) continue;
+        for (int64_t i = 0; i < plane; ++i)
+          r.v[static_cast<size_t>((b * s[1] + c) * plane + i)] += f(x.v[static_cast<size_t>((b * s[1] + w) * plane + i)]);
+      }
+  return r;
+}
+std::vector<Ref> lrn_ref(const std::vector<Ref>& in, const Params& p) {
+  const int64_t n = std::stoll(param(p, "nsize", "0"));
+  const double alpha = std::stod(param(p, "alpha", "1e-4")), beta = std::stod(param(p, "beta", "0.75"));
+  const double k = std::stod(param(p, "knorm", "2"));
+  const Ref sq = channel_window(in[0], n, [](double v) { return v * v; });
+  Ref y = in[0];
+  for (size_t i = 0; i < y.v.size(); ++i) y.v[i] *= std::pow(k + alpha / static_cast<double>(n) * sq.v[i], -beta);
+  return {y};
+}
+const AddCase lrn3{{.op = "LRN", .params = {{"nsize", "3"}, {"alpha", "0.5"}}, .shapes = {{2, 5, 2, 3}},
+                    .domain = {{-2, 2}}, .reference = lrn_ref, .label = "nsize3"}};
+const AddCase lrn5{{.op = "LRN", .params = {{"nsize", "5"}, {"alpha", "0.3"}, {"beta", "0.6"}, {"knorm", "1.5"}},
+                    .shapes = {{1, 4, 3, 2}}, .domain = {{-2, 2}}, .reference = lrn_ref, .label = "nsize5_wider_than_half"}};
+const AddCase lrn1{{.op = "LRN", .params = {{"nsize", "1"}}, .shapes = {{2, 3, 1, 2}}, .reference = lrn_ref,
+                    .label = "nsize1_defaults"}};
+const AddCase window_sum{{.op = "_lrn_window_sum", .params = {{"nsize", "3"}}, .shapes = {{2, 4, 2, 2}},
+                          .reference = [](const std::vector<Ref>& in, const Params& p) {
+                            return std::vector<Ref>{
+                                channel_window(in[0], std::stoll(param(p, "nsize", "0")), [](double v) { return v; })};
+                          }}};
+
 }  // namespace
 }  // namespace sn::conformance

@@ -212,8 +212,8 @@ struct SecondOrder {
 // through them is part of d_x (the backward op is only ever applied to its forward's statistics).
 SecondOrder second_order(GradBuilder& b, const View& v);
 
-// Parameter text for the composed gradients.
-inline std::vector<ParamKV> reduce_params(const std::string& axes, bool keepdims, bool exclude = false) {
+// Parameter text for the composed gradients (views: `axes` must outlive the call that uses them).
+inline std::vector<ParamKV> reduce_params(std::string_view axes, bool keepdims, bool exclude = false) {
   return {{"axis", axes}, {"keepdims", keepdims ? "True" : "False"}, {"exclude", exclude ? "True" : "False"}};
 }
 inline std::string axes_text(std::initializer_list<int64_t> axes) {
