@@ -106,6 +106,9 @@ struct OpDef {
   std::vector<std::string> output_names;
   int num_visible_outputs = 1;
   CountFn num_outputs_fn = nullptr;  // variadic outputs (split)
+  // Trailing hidden outputs present only when a parameter has a value (LeakyReLU's rrelu slopes): other
+  // settings allocate none. Same form as optional_inputs.
+  std::vector<OptionalInput> optional_outputs;
   std::vector<std::pair<int, int>> inplace;  // (input, output) that may share memory
 
   InferShapeFn infer_shape = nullptr;
@@ -137,7 +140,10 @@ struct OpDef {
     return nullptr;
   }
   int num_outputs(const OpAttrs& attrs) const {
-    return num_outputs_fn ? num_outputs_fn(attrs) : static_cast<int>(output_names.size());
+    if (num_outputs_fn) return num_outputs_fn(attrs);
+    for (const OptionalInput& o : optional_outputs)
+      if (!o.present(attrs)) return o.index;
+    return static_cast<int>(output_names.size());
   }
   int num_visible(const OpAttrs& attrs) const {
     return num_outputs_fn ? num_outputs_fn(attrs) : num_visible_outputs;
@@ -222,16 +228,14 @@ class OpRegistrar {
   // The value's MXNet spelling ("True", "prelu") comes from the parameter schema.
   template <class P, auto Member, auto When>
   OpRegistrar& optional_input(int index, const char* param) {
-    OpDef::OptionalInput o;
-    o.index = index;
-    o.param = param;
-    P probe;
-    param_schema<P>().reset(&probe);
-    probe.*Member = When;
-    for (auto& [name, value] : param_schema<P>().print(&probe))
-      if (name == param) o.value = value;  // stays empty for a misnamed param: a registry test catches it
-    o.present = [](const OpAttrs& a) { return a.get<P>().*Member == When; };
-    def_.optional_inputs.push_back(std::move(o));
+    def_.optional_inputs.push_back(condition<P, Member, When>(index, param));
+    return *this;
+  }
+  // Hidden output `index` (and those after it) exists only when parameter `param` equals When: e.g.
+  //   .optional_output<LeakyReLUParam, &LeakyReLUParam::act_type, Leaky::kRrelu>(1, "act_type")
+  template <class P, auto Member, auto When>
+  OpRegistrar& optional_output(int index, const char* param) {
+    def_.optional_outputs.push_back(condition<P, Member, When>(index, param));
     return *this;
   }
   OpRegistrar& aux(std::vector<int> mutated) {
@@ -289,6 +293,19 @@ class OpRegistrar {
   }
 
  private:
+  template <class P, auto Member, auto When>
+  static OpDef::OptionalInput condition(int index, const char* param) {
+    OpDef::OptionalInput o;
+    o.index = index;
+    o.param = param;
+    P probe;
+    param_schema<P>().reset(&probe);
+    probe.*Member = When;
+    for (auto& [name, value] : param_schema<P>().print(&probe))
+      if (name == param) o.value = value;  // stays empty for a misnamed param: a registry test catches it
+    o.present = [](const OpAttrs& a) { return a.get<P>().*Member == When; };
+    return o;
+  }
   OpDef& def_;
 };
 
