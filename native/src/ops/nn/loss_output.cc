@@ -93,17 +93,22 @@ bool compatible(const Shape& partial, const Shape& s) {
 // data's shape.
 std::vector<Shape> label_shapes(const SoftmaxOutputParam& p, const Shape& d) {
   std::vector<Shape> r;
+  auto add = [&](const Shape& s) {  // once each: multi_output's forms coincide for 2-D and 3-D data
+    if (std::find(r.begin(), r.end(), s) == r.end()) r.push_back(s);
+  };
   if (p.multi_output) {
     Shape squeezed{d[0]}, kept = d;
     for (int i = 2; i < d.ndim(); ++i) squeezed.push_back(d[i]);
     kept[1] = 1;
-    r = {Shape{d[0], d.size(2, d.ndim())}, squeezed, kept};
+    add(Shape{d[0], d.size(2, d.ndim())});
+    add(squeezed);
+    add(kept);
   } else {
     Shape s;
     for (int i = 0; i + 1 < d.ndim(); ++i) s.push_back(d[i]);
-    r = {s};
+    add(s);
   }
-  r.push_back(d);
+  add(d);
   return r;
 }
 
