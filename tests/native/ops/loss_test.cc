@@ -347,5 +347,23 @@ TEST(SoftmaxCrossEntropy, BadInputsAreClearErrors) {
                "input 1 (label)");
 }
 
+// An empty batch is legal: empty outputs and gradients (and a zero loss).
+TEST(LossLayers, EmptyBatches) {
+  auto empty = [](Shape s) { return NDArray::empty(s, DType::kFloat32, Device::cpu()); };
+  const std::vector<std::pair<const char*, std::vector<ParamKV>>> layers = {
+      {"SoftmaxOutput", {{"normalization", "valid"}}}, {"SoftmaxOutput", {{"normalization", "batch"}}},
+      {"LinearRegressionOutput", {}}, {"LogisticRegressionOutput", {}}, {"MAERegressionOutput", {}}};
+  for (const auto& [op, params] : layers) {
+    SCOPED_TRACE(op);
+    const bool softmax = std::string(op) == "SoftmaxOutput";
+    Result r = run_loss(op, empty(Shape{0, 3}), empty(softmax ? Shape{0} : Shape{0, 3}), params, empty(Shape{0, 3}));
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_TRUE(r.grad.empty());
+  }
+  Result ce = run_loss("softmax_cross_entropy", empty(Shape{0, 3}), empty(Shape{0}), {}, array({1.0f}));
+  EXPECT_EQ(ce.out, std::vector<float>{0.0f});
+  EXPECT_TRUE(ce.grad.empty());
+}
+
 }  // namespace
 }  // namespace sn

@@ -203,6 +203,13 @@ TEST(Embedding, WeightGradientSumsRepeatedRows) {
   EXPECT_EQ(testing::values(g[1]), (std::vector<float>{7, 8, 1 + 3, 2 + 4, 5 + 9, 6 + 10}));
 }
 
+TEST(Embedding, EmptyIndicesGiveAnEmptyOutput) {
+  NDArray data = NDArray::empty(Shape{0, 2}, DType::kFloat32, Device::cpu());
+  NDArray y = testing::call("Embedding", {data, testing::array(std::vector<float>(6), Shape{3, 2})},
+                            {{"input_dim", "3"}, {"output_dim", "2"}});
+  EXPECT_EQ(y.shape(), (Shape{0, 2, 2}));
+}
+
 TEST(Embedding, BadInputsAreClearErrors) {
   using testing::run;
   NDArray data = testing::array({0, 1});
