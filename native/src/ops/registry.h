@@ -109,9 +109,9 @@ struct OpDef {
   // Visible outputs that depend on a parameter (BatchNorm's output_mean_var shows its hidden ones);
   // introspection reports num_visible_outputs, the count under default parameters.
   CountFn num_visible_fn = nullptr;
-  // How many of the named hidden outputs a call has, when that depends on a parameter (max pooling's
-  // argmax; none for average pooling).
-  CountFn num_hidden_fn = nullptr;
+  // Trailing hidden outputs present only when a parameter has a value (LeakyReLU's rrelu slopes, max
+  // pooling's argmax): other settings allocate none. Same form as optional_inputs.
+  std::vector<OptionalInput> optional_outputs;
   std::vector<std::pair<int, int>> inplace;  // (input, output) that may share memory
 
   InferShapeFn infer_shape = nullptr;
@@ -144,7 +144,9 @@ struct OpDef {
   }
   int num_outputs(const OpAttrs& attrs) const {
     if (num_outputs_fn) return num_outputs_fn(attrs);
-    return num_hidden_fn ? num_visible_outputs + num_hidden_fn(attrs) : static_cast<int>(output_names.size());
+    for (const OptionalInput& o : optional_outputs)
+      if (!o.present(attrs)) return o.index;
+    return static_cast<int>(output_names.size());
   }
   int num_visible(const OpAttrs& attrs) const {
     if (num_outputs_fn) return num_outputs_fn(attrs);
@@ -230,16 +232,14 @@ class OpRegistrar {
   // The value's MXNet spelling ("True", "prelu") comes from the parameter schema.
   template <class P, auto Member, auto When>
   OpRegistrar& optional_input(int index, const char* param) {
-    OpDef::OptionalInput o;
-    o.index = index;
-    o.param = param;
-    P probe;
-    param_schema<P>().reset(&probe);
-    probe.*Member = When;
-    for (auto& [name, value] : param_schema<P>().print(&probe))
-      if (name == param) o.value = value;  // stays empty for a misnamed param: a registry test catches it
-    o.present = [](const OpAttrs& a) { return a.get<P>().*Member == When; };
-    def_.optional_inputs.push_back(std::move(o));
+    def_.optional_inputs.push_back(condition<P, Member, When>(index, param));
+    return *this;
+  }
+  // Hidden output `index` (and those after it) exists only when parameter `param` equals When: e.g.
+  //   .optional_output<LeakyReLUParam, &LeakyReLUParam::act_type, Leaky::kRrelu>(1, "act_type")
+  template <class P, auto Member, auto When>
+  OpRegistrar& optional_output(int index, const char* param) {
+    def_.optional_outputs.push_back(condition<P, Member, When>(index, param));
     return *this;
   }
   OpRegistrar& aux(std::vector<int> mutated) {
@@ -249,10 +249,6 @@ class OpRegistrar {
   OpRegistrar& outputs(std::vector<std::string> names, int visible = -1) {
     def_.num_visible_outputs = visible < 0 ? static_cast<int>(names.size()) : visible;
     def_.output_names = std::move(names);
-    return *this;
-  }
-  OpRegistrar& hidden_outputs(CountFn count) {
-    def_.num_hidden_fn = count;
     return *this;
   }
   OpRegistrar& visible_outputs(CountFn count) {
@@ -305,6 +301,19 @@ class OpRegistrar {
   }
 
  private:
+  template <class P, auto Member, auto When>
+  static OpDef::OptionalInput condition(int index, const char* param) {
+    OpDef::OptionalInput o;
+    o.index = index;
+    o.param = param;
+    P probe;
+    param_schema<P>().reset(&probe);
+    probe.*Member = When;
+    for (auto& [name, value] : param_schema<P>().print(&probe))
+      if (name == param) o.value = value;  // stays empty for a misnamed param: a registry test catches it
+    o.present = [](const OpAttrs& a) { return a.get<P>().*Member == When; };
+    return o;
+  }
   OpDef& def_;
 };
 

@@ -118,6 +118,14 @@ TEST(Registry, EveryOpIsWellFormed) {
       EXPECT_TRUE(op->schema->find(c.param) != nullptr) << c.param;
       EXPECT_FALSE(c.value.empty()) << c.param;
     }
+    // Conditional outputs are trailing hidden ones, in order, and name a parameter with a value.
+    for (size_t k = 0; k < op->optional_outputs.size(); ++k) {
+      const OpDef::OptionalInput& c = op->optional_outputs[k];
+      EXPECT_EQ(static_cast<size_t>(c.index), op->output_names.size() - op->optional_outputs.size() + k);
+      EXPECT_GE(c.index, op->num_visible_outputs);
+      EXPECT_TRUE(op->schema->find(c.param) != nullptr) << c.param;
+      EXPECT_FALSE(c.value.empty()) << c.param;
+    }
   }
 }
 

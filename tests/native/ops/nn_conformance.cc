@@ -1,4 +1,5 @@
 // Conformance entries: neural-network layers (FullyConnected, Activation, LeakyReLU).
+#include <algorithm>
 #include <cmath>
 
 #include "ops/conformance.h"
@@ -97,5 +98,40 @@ const AddCase dropout{{.op = "Dropout", .params = {{"p", "0"}}, .shapes = {{3, 4
 const AddCase dropout_inference{{.op = "Dropout", .params = {{"p", "0.5"}}, .shapes = {{3, 4}},
                                  .reference = unary_ref([](double x) { return x; }), .skip_gradient = true,
                                  .label = "inference"}};
+
+// rrelu: outside training the slope is (lower_bound + upper_bound) / 2 (the forward check); the gradient checks
+// record in training, where slopes are drawn in [lower_bound, upper_bound], so they run with equal bounds. The
+// random slopes are tested in nn_test.cc.
+const AddCase rrelu_inference{{.op = "LeakyReLU", .params = {{"act_type", "rrelu"}, {"lower_bound", "0.1"},
+                                                             {"upper_bound", "0.3"}},
+                               .shapes = {{3, 4}}, .domain = {{-2, 2}},
+                               .reference = unary_ref([](double x) { return x > 0 ? x : 0.2 * x; }),
+                               .skip_gradient = true, .label = "rrelu_inference"}};
+const AddCase rrelu_fixed{{.op = "LeakyReLU", .params = {{"act_type", "rrelu"}, {"lower_bound", "0.25"},
+                                                         {"upper_bound", "0.25"}},
+                           .shapes = {{2, 3, 4}}, .domain = {{-2, 2}},
+                           .reference = unary_ref([](double x) { return x > 0 ? x : 0.25 * x; }),
+                           .avoid_points = {0}, .avoid = 1e-2, .label = "rrelu_equal_bounds"}};
+
+// Embedding: rows of weight at the indices, which include out-of-range ones (clipped to the first or last row).
+RefFn embedding_ref() {
+  return [](const std::vector<Ref>& in, const Params&) {
+    const int64_t rows = in[1].shape[0], dim = in[1].shape[1];
+    Shape os = in[0].shape;
+    os.push_back(dim);
+    Ref y{os, std::vector<double>(static_cast<size_t>(in[0].size() * dim))};
+    for (int64_t i = 0; i < in[0].size(); ++i) {
+      const auto r = static_cast<int64_t>(std::clamp(in[0].v[static_cast<size_t>(i)], 0.0, static_cast<double>(rows - 1)));
+      for (int64_t j = 0; j < dim; ++j) y.v[static_cast<size_t>(i * dim + j)] = in[1].v[static_cast<size_t>(r * dim + j)];
+    }
+    return std::vector<Ref>{y};
+  };
+}
+const AddCase embedding{{.op = "Embedding", .params = {{"input_dim", "5"}, {"output_dim", "4"}},
+                         .shapes = {{2, 3}, {5, 4}}, .domain = {{-2, 6}, {-1, 1}}, .reference = embedding_ref(),
+                         .dtypes = kFloatsAndInts, .fixed_inputs = {0}}};
+const AddCase embedding_repeats{{.op = "Embedding", .params = {{"input_dim", "3"}, {"output_dim", "2"}},
+                                 .shapes = {{12}, {3, 2}}, .domain = {{0, 2}, {-1, 1}}, .reference = embedding_ref(),
+                                 .label = "repeated_indices", .fixed_inputs = {0}}};
 }  // namespace
 }  // namespace sn::conformance

@@ -1,27 +1,37 @@
 // LeakyReLU(data[, gamma]; act_type, slope): MXNet's family of rectifiers — leaky (slope x below 0), prelu (a
 // learnable slope per channel, axis 1), elu (slope (e^x - 1) below 0; MXNet's default slope 0.25), selu
-// (scaled elu with fixed constants) and gelu (erf form). Gradients from registered ops, so they are twice
+// (scaled elu with fixed constants), gelu (erf form) and rrelu (a random slope per element in
+// [lower_bound, upper_bound] while training, their mean otherwise). Gradients from registered ops, so they are twice
 // differentiable where the functions are.
+//
+// rrelu keeps each element's slope as a hidden output ("mask", as MXNet) that the gradient reads; the other
+// act_types allocate none (an optional output). Slopes come from Philox keyed by the call's (seed, sequence) and
+// the element's index, so they do not depend on the thread count.
 #include <cmath>
 #include <numbers>
 
 #include "ops/gradient.h"
 #include "ops/op_utils.h"
+#include "ops/random/philox.h"
 
 namespace sn {
 namespace {
 
-enum class Leaky { kLeaky, kPrelu, kElu, kSelu, kGelu };
+enum class Leaky { kLeaky, kPrelu, kElu, kSelu, kGelu, kRrelu };
 
 struct LeakyReLUParam {
   Leaky act_type = Leaky::kLeaky;
   double slope = 0.25;
+  double lower_bound = 0.125;
+  double upper_bound = 0.334;
   static void describe(ParamBuilder<LeakyReLUParam>& b) {
     b.field("act_type", &LeakyReLUParam::act_type, "The rectifier.")
         .set_enum({{"leaky", Leaky::kLeaky}, {"prelu", Leaky::kPrelu}, {"elu", Leaky::kElu}, {"selu", Leaky::kSelu},
-                   {"gelu", Leaky::kGelu}})
+                   {"gelu", Leaky::kGelu}, {"rrelu", Leaky::kRrelu}})
         .set_default(Leaky::kLeaky);
     b.field("slope", &LeakyReLUParam::slope, "The slope below 0 for leaky and the factor for elu.").set_default(0.25);
+    b.field("lower_bound", &LeakyReLUParam::lower_bound, "The lowest random slope (rrelu only).").set_default(0.125);
+    b.field("upper_bound", &LeakyReLUParam::upper_bound, "The highest random slope (rrelu only).").set_default(0.334);
   }
 };
 
@@ -33,7 +43,8 @@ template <class C>
 inline C rectify(Leaky kind, C x, C slope) {
   switch (kind) {
     case Leaky::kLeaky:
-    case Leaky::kPrelu: return x > C(0) ? x : x * slope;  // NaN: x * slope stays NaN
+    case Leaky::kPrelu:
+    case Leaky::kRrelu: return x > C(0) ? x : x * slope;  // NaN: x * slope stays NaN
     case Leaky::kElu: return x > C(0) ? x : slope * std::expm1(x);
     case Leaky::kSelu: return C(kSeluLambda) * (x > C(0) ? x : C(kSeluAlpha) * std::expm1(x));
     case Leaky::kGelu: return C(0.5) * x * (C(1) + std::erf(x * C(std::numbers::sqrt2 / 2)));
@@ -52,6 +63,11 @@ bool infer_leaky_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector
   const auto& p = attrs.get<LeakyReLUParam>();
   merge_input_shape(*attrs.op, in[0], out[0], 0);
   merge_shape(*attrs.op, out[0], in[0], "the output");
+  if (p.act_type == Leaky::kRrelu) {
+    SN_CHECK(p.lower_bound <= p.upper_bound, attrs.op->name, ": lower_bound (", p.lower_bound,
+             ") must not exceed upper_bound (", p.upper_bound, ")");
+    merge_shape(*attrs.op, out[1], in[0], "the mask");
+  }
   if (!in[0].is_known()) return false;
   if (p.act_type == Leaky::kPrelu) {
     if (!in[1].is_known()) in[1] = Shape{in[0].ndim() > 1 ? in[0][1] : 1};
@@ -70,6 +86,26 @@ void leaky_kernel(const OpContext& ctx, std::span<const TensorView> in, std::spa
     T* y = out[0].ptr<T>();
     const T* gamma = p.act_type == Leaky::kPrelu ? in[1].ptr<T>() : nullptr;
     const bool per_channel = gamma != nullptr && in[1].size() > 1;
+    if (p.act_type == Leaky::kRrelu) {
+      // The slopes as stored in T, so that the output and the gradient use the same value.
+      T* mask = out[1].ptr<T>();
+      const double lo_b = p.lower_bound, width = p.upper_bound - p.lower_bound;
+      const C mean = load(store<T>((p.lower_bound + p.upper_bound) / 2));
+      const uint64_t key = ctx.random_seed, stream = ctx.random_sequence;
+      const bool train = ctx.is_train;
+      parallel_for(out[0].size(), ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) {
+          C slope = mean;
+          if (train) {
+            const philox::Block r = philox::generate(key, stream, static_cast<uint64_t>(i));
+            slope = load(store<T>(lo_b + width * static_cast<double>(philox::to_unit_float(r[0]))));
+          }
+          mask[i] = store<T>(slope);
+          y[i] = store<T>(rectify<C>(p.act_type, load(x[i]), slope));
+        }
+      }, 4);
+      return;
+    }
     parallel_for(out[0].size(), ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         C slope = static_cast<C>(p.slope);
@@ -81,7 +117,7 @@ void leaky_kernel(const OpContext& ctx, std::span<const TensorView> in, std::spa
 }
 
 // Gradients. m = (x > 0) in x's dtype; below 0 the derivative is: slope (leaky), gamma (prelu), y + slope (elu),
-// y + lambda alpha (selu); gelu: Phi(x) + x phi(x).
+// y + lambda alpha (selu), the element's slope (rrelu: the hidden mask); gelu: Phi(x) + x phi(x).
 void leaky_grad(GradBuilder& b) {
   const auto& p = b.attrs().get<LeakyReLUParam>();
   const GradValue dy = b.out_grad(0), x = b.input(0);
@@ -95,6 +131,11 @@ void leaky_grad(GradBuilder& b) {
   switch (p.act_type) {
     case Leaky::kLeaky: {
       const GradValue d = op2("elemwise_add", m, scalar("_mul_scalar", below, p.slope));
+      b.set_input_grad(0, op2("elemwise_mul", dy, d));
+      return;
+    }
+    case Leaky::kRrelu: {
+      const GradValue d = op2("elemwise_add", m, op2("elemwise_mul", below, b.output(1)));
       b.set_input_grad(0, op2("elemwise_mul", dy, d));
       return;
     }
@@ -136,16 +177,19 @@ void leaky_grad(GradBuilder& b) {
 }
 
 [[maybe_unused]] OpRegistrar r_leaky_relu = OpRegistrar("LeakyReLU")
-    .describe("Rectifiers with a slope below 0: leaky, prelu (learnable per channel), elu, selu, gelu (erf form).")
+    .describe("Rectifiers with a slope below 0: leaky, prelu (learnable per channel), elu, selu, gelu (erf form), "
+              "rrelu (a random slope per element while training).")
     .params<LeakyReLUParam>()
     .dtypes<FloatDTypes>()
     .inputs({"data", "gamma"})
     .optional_input<LeakyReLUParam, &LeakyReLUParam::act_type, Leaky::kPrelu>(1, "act_type")
-    .outputs({"output"})
+    .outputs({"output", "mask"}, 1)
+    .optional_output<LeakyReLUParam, &LeakyReLUParam::act_type, Leaky::kRrelu>(1, "act_type")
     .infer_shape(infer_leaky_shape)
     .infer_type(infer_same_float_type)
     .kernel(DeviceType::kCPU, leaky_kernel)
-    .gradient(leaky_grad, {0, 1});
+    .random()
+    .gradient(leaky_grad, {0, 1}, {1});
 
 }  // namespace
 }  // namespace sn

@@ -99,8 +99,6 @@ Shape out_shape(const ConvGeom& g) {
   return o;
 }
 
-int hidden_outputs(const OpAttrs& attrs) { return attrs.get<PoolingParam>().pool_type == PoolType::kMax ? 1 : 0; }
-
 bool infer_pool_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!in[0].is_known()) return false;
   const Shape o = out_shape(geometry(*attrs.op, attrs.get<PoolingParam>(), in[0]));
@@ -235,7 +233,7 @@ void pool_grad(GradBuilder& b) {
     .dtypes<FloatDTypes>()
     .inputs({"data"})
     .outputs({"output", "argmax"}, 1)
-    .hidden_outputs(hidden_outputs)
+    .optional_output<PoolingParam, &PoolingParam::pool_type, PoolType::kMax>(1, "pool_type")
     .infer_shape(infer_pool_shape)
     .infer_type(infer_pool_type)
     .kernel(DeviceType::kCPU, pool_kernel)
