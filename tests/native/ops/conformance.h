@@ -41,6 +41,8 @@ struct Case {
   // Why the op's gradient is not differentiable again (pooling's backward, as MXNet); empty: it is, and
   // second-order gradients are checked.
   std::string first_order_only;
+  // The forward check runs in training mode (BatchNorm's batch statistics; the gradient checks always do).
+  bool train = false;
   double rtol = 1e-5;      // forward, relative to max(|ref|, 1)
   double grad_rtol = 2e-3;  // directional derivatives
   // Inputs kept away from a kink or tie: values within `avoid` of any of these are resampled.

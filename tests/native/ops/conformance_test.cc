@@ -296,7 +296,9 @@ TEST_P(Conformance, ForwardMatchesFloat64Reference) {
       return a;
     };
     std::vector<NDArray> in = arrays();
-    std::vector<NDArray> out = invoke(attrs, in, {}, InvokeFlags{});
+    InvokeFlags mode;
+    mode.training = c.train;
+    std::vector<NDArray> out = invoke(attrs, in, {}, mode);
     std::vector<Ref> want = c.reference(x, c.params);
     const size_t visible = std::min(want.size(), static_cast<size_t>(attrs.op->num_visible(attrs)));
     ASSERT_GE(out.size(), visible);
@@ -316,7 +318,7 @@ TEST_P(Conformance, ForwardMatchesFloat64Reference) {
       std::vector<NDArray> fresh = arrays();
       std::vector<NDArray> outs(o + 1);
       outs[o] = fresh[i];
-      invoke(attrs, fresh, outs, InvokeFlags{});
+      invoke(attrs, fresh, outs, mode);
       const std::string what = "in place: input " + std::to_string(pi) + " as output " + std::to_string(po);
       expect_close(to_ref(fresh[i]), rounded(want[o], c.out_dtype(o, t)), forward_tol(c, c.out_dtype(o, t)), what);
       expect_mutated_inputs(c, attrs, fresh, want, visible, t, what + ": ");
