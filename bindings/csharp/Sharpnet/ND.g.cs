@@ -31,6 +31,34 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>Adam update (without bias correction): g = clip(rescale_grad*grad + wd*weight); mean = beta1*mean + (1-beta1)*g; var = beta2*var + (1-beta2)*g^2; weight -= lr*mean/(sqrt(var) + epsilon).</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="mean">Input mean.</param>
+    /// <param name="var">Input var.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="beta1">The decay rate for the 1st moment estimates. Default: 0.9.</param>
+    /// <param name="beta2">The decay rate for the 2nd moment estimates. Default: 0.999.</param>
+    /// <param name="epsilon">A small constant for numerical stability. Default: 1e-08.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="lazyUpdate">If true, lazy updates are applied if gradient's stype is row_sparse (dense arrays: no effect). Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray AdamUpdate(NDArray weight, NDArray grad, NDArray mean, NDArray var, double? lr = null, double? beta1 = null, double? beta2 = null, double? epsilon = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, bool? lazyUpdate = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_adam_update.Op);
+        args.Add(OpTable.Op_adam_update.PLr, lr);
+        args.Add(OpTable.Op_adam_update.PBeta1, beta1);
+        args.Add(OpTable.Op_adam_update.PBeta2, beta2);
+        args.Add(OpTable.Op_adam_update.PEpsilon, epsilon);
+        args.Add(OpTable.Op_adam_update.PWd, wd);
+        args.Add(OpTable.Op_adam_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_adam_update.PClipGradient, clipGradient);
+        args.Add(OpTable.Op_adam_update.PLazyUpdate, lazyUpdate);
+        return OpInvoke.One(args, [weight, grad, mean, var], @out);
+    }
+
     /// <summary>The sum of num_args arrays of the same shape and dtype.</summary>
     /// <param name="data">The inputs.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -180,6 +208,37 @@ public static partial class ND
         args.Add(OpTable.Op_batch_dot.PTransposeA, transposeA);
         args.Add(OpTable.Op_batch_dot.PTransposeB, transposeB);
         return OpInvoke.One(args, [lhs, rhs], @out);
+    }
+
+    /// <summary>Batch normalisation over every axis but `axis`, with moving statistics as auxiliary states (MXNet 1.x defaults: eps 1e-3, momentum 0.9, fix_gamma True).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="gamma">Input gamma.</param>
+    /// <param name="beta">Input beta.</param>
+    /// <param name="movingMean">Input moving_mean.</param>
+    /// <param name="movingVar">Input moving_var.</param>
+    /// <param name="eps">Added to the variance before its square root. Default: 0.001.</param>
+    /// <param name="momentum">Weight of the old moving statistics in their update. Default: 0.9.</param>
+    /// <param name="fixGamma">Treat gamma as 1 (its gradient is zero). Default: True.</param>
+    /// <param name="useGlobalStats">Normalise with the moving statistics also in training (and leave them unchanged). Default: False.</param>
+    /// <param name="outputMeanVar">Also return the mean and the inverse standard deviation used. Default: False.</param>
+    /// <param name="axis">The channel axis. Default: 1.</param>
+    /// <param name="cudnnOff">Turn cuDNN off (no effect on CPU). Default: False.</param>
+    /// <param name="minCalibRange">Quantisation calibration (no effect here). Default: None.</param>
+    /// <param name="maxCalibRange">Quantisation calibration (no effect here). Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray BatchNorm(NDArray data, NDArray gamma, NDArray beta, NDArray movingMean, NDArray movingVar, double? eps = null, double? momentum = null, bool? fixGamma = null, bool? useGlobalStats = null, bool? outputMeanVar = null, long? axis = null, bool? cudnnOff = null, double? minCalibRange = null, double? maxCalibRange = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_BatchNorm.Op);
+        args.Add(OpTable.Op_BatchNorm.PEps, eps);
+        args.Add(OpTable.Op_BatchNorm.PMomentum, momentum);
+        args.Add(OpTable.Op_BatchNorm.PFixGamma, fixGamma);
+        args.Add(OpTable.Op_BatchNorm.PUseGlobalStats, useGlobalStats);
+        args.Add(OpTable.Op_BatchNorm.POutputMeanVar, outputMeanVar);
+        args.Add(OpTable.Op_BatchNorm.PAxis, axis);
+        args.Add(OpTable.Op_BatchNorm.PCudnnOff, cudnnOff);
+        args.Add(OpTable.Op_BatchNorm.PMinCalibRange, minCalibRange);
+        args.Add(OpTable.Op_BatchNorm.PMaxCalibRange, maxCalibRange);
+        return OpInvoke.One(args, [data, gamma, beta, movingMean, movingVar], @out);
     }
 
     /// <summary>The input unchanged, with a zero gradient: gradients stop here.</summary>
@@ -467,6 +526,41 @@ public static partial class ND
         return OpInvoke.One(args, OpInvoke.AsSpan(data), @out);
     }
 
+    /// <summary>Grouped 1-d, 2-d or 3-d convolution over NC[D][H]W data with weight (num_filter, channels / num_group, kernel...) and an optional bias.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="bias">Input bias, used when no_bias is False; giving it or not sets no_bias unless that is given.</param>
+    /// <param name="kernel">Kernel size: (w,), (h, w) or (d, h, w). Required.</param>
+    /// <param name="stride">Stride per spatial axis (default 1). Default: ().</param>
+    /// <param name="dilate">Dilation per spatial axis (default 1: dense). Default: ().</param>
+    /// <param name="pad">Zero padding on both sides per spatial axis (default 0). Default: ().</param>
+    /// <param name="numFilter">Number of output channels. Required.</param>
+    /// <param name="numGroup">Number of groups the channels are split into. Default: 1.</param>
+    /// <param name="workspace">Workspace limit in MB (cuDNN; no effect on CPU). Default: 1024.</param>
+    /// <param name="noBias">Whether to leave out the bias input. Default: False.</param>
+    /// <param name="cudnnTune">cuDNN algorithm choice (no effect on CPU). One of: fastest, limited_workspace, off. Default: None.</param>
+    /// <param name="cudnnOff">Turn cuDNN off (no effect on CPU). Default: False.</param>
+    /// <param name="layout">Data layout; None is NCW, NCHW or NCDHW by the kernel's rank. One of: NCDHW, NCHW, NCW, NDHWC, NHWC, NWC. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Convolution(NDArray data, NDArray weight, NDArray? bias = null, Shape? kernel = null, Shape? stride = null, Shape? dilate = null, Shape? pad = null, long? numFilter = null, long? numGroup = null, long? workspace = null, bool? noBias = null, string? cudnnTune = null, bool? cudnnOff = null, string? layout = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_Convolution.Op);
+        args.Add(OpTable.Op_Convolution.PKernel, kernel);
+        args.Add(OpTable.Op_Convolution.PStride, stride);
+        args.Add(OpTable.Op_Convolution.PDilate, dilate);
+        args.Add(OpTable.Op_Convolution.PPad, pad);
+        args.Add(OpTable.Op_Convolution.PNumFilter, numFilter);
+        args.Add(OpTable.Op_Convolution.PNumGroup, numGroup);
+        args.Add(OpTable.Op_Convolution.PWorkspace, workspace);
+        args.Add(OpTable.Op_Convolution.PNoBias, noBias);
+        args.Add(OpTable.Op_Convolution.PCudnnTune, cudnnTune);
+        args.Add(OpTable.Op_Convolution.PCudnnOff, cudnnOff);
+        args.Add(OpTable.Op_Convolution.PLayout, layout);
+        if (noBias is null) args.Add(OpTable.Op_Convolution.PNoBias, bias is not null ? false : true);
+        if (bias is null) return OpInvoke.One(args, [data, weight], @out);
+        return OpInvoke.One(args, [data, weight, bias], @out);
+    }
+
     /// <summary>Cosine (radians).</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -604,6 +698,24 @@ public static partial class ND
         return OpInvoke.One(args, [lhs, rhs], @out);
     }
 
+    /// <summary>Rows of weight (input_dim, output_dim) at the indices in data (clipped into range); output shape data.shape + (output_dim,).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="inputDim">Vocabulary size: the rows of weight. Required.</param>
+    /// <param name="outputDim">Length of each embedding vector. Required.</param>
+    /// <param name="dtype">Element type of weight and the output when weight's is not known. Default: float32.</param>
+    /// <param name="sparseGrad">Accepted for MXNet compatibility; the weight's gradient is dense here. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Embedding(NDArray data, NDArray weight, long? inputDim = null, long? outputDim = null, DType? dtype = null, bool? sparseGrad = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_Embedding.Op);
+        args.Add(OpTable.Op_Embedding.PInputDim, inputDim);
+        args.Add(OpTable.Op_Embedding.POutputDim, outputDim);
+        args.Add(OpTable.Op_Embedding.PDtype, dtype);
+        args.Add(OpTable.Op_Embedding.PSparseGrad, sparseGrad);
+        return OpInvoke.One(args, [data, weight], @out);
+    }
+
     /// <summary>The Gauss error function.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -707,6 +819,30 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>FTRL-proximal: g = clip(rescale_grad*grad); z += g - (sqrt(n + g^2) - sqrt(n))*weight/lr; n += g^2; weight = (sign(z)*lamda1 - z)/((beta + sqrt(n))/lr + wd) where |z| &gt; lamda1, else 0.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="z">Input z.</param>
+    /// <param name="n">Input n.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="lamda1">The L1 regularization coefficient. Default: 0.01.</param>
+    /// <param name="beta">Per-Coordinate Learning Rate beta. Default: 1.0.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray FtrlUpdate(NDArray weight, NDArray grad, NDArray z, NDArray n, double? lr = null, double? lamda1 = null, double? beta = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_ftrl_update.Op);
+        args.Add(OpTable.Op_ftrl_update.PLr, lr);
+        args.Add(OpTable.Op_ftrl_update.PLamda1, lamda1);
+        args.Add(OpTable.Op_ftrl_update.PBeta, beta);
+        args.Add(OpTable.Op_ftrl_update.PWd, wd);
+        args.Add(OpTable.Op_ftrl_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_ftrl_update.PClipGradient, clipGradient);
+        return OpInvoke.One(args, [weight, grad, z, n], @out);
+    }
+
     /// <summary>An array with every element set to a value. (an alias of _full)</summary>
     /// <param name="shape">Shape of the output. Default: ().</param>
     /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
@@ -770,6 +906,23 @@ public static partial class ND
         return OpInvoke.One(args, [data, indices], @out);
     }
 
+    /// <summary>Normalises each group of channels of each sample, then scales and shifts by the group's gamma and beta.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="gamma">Input gamma.</param>
+    /// <param name="beta">Input beta.</param>
+    /// <param name="numGroups">The number of channel groups. Default: 1.</param>
+    /// <param name="eps">Added to the variance before its square root. Default: 1e-05.</param>
+    /// <param name="outputMeanVar">Also output the mean and std. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray GroupNorm(NDArray data, NDArray gamma, NDArray beta, long? numGroups = null, double? eps = null, bool? outputMeanVar = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_GroupNorm.Op);
+        args.Add(OpTable.Op_GroupNorm.PNumGroups, numGroups);
+        args.Add(OpTable.Op_GroupNorm.PEps, eps);
+        args.Add(OpTable.Op_GroupNorm.POutputMeanVar, outputMeanVar);
+        return OpInvoke.One(args, [data, gamma, beta], @out);
+    }
+
     /// <summary>A copy of the input. (an alias of _copy)</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -779,17 +932,127 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
-    /// <summary>Rectifiers with a slope below 0: leaky, prelu (learnable per channel), elu, selu, gelu (erf form).</summary>
+    /// <summary>Normalises each channel of each sample over its spatial elements, then scales and shifts per channel.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="gamma">Input gamma.</param>
+    /// <param name="beta">Input beta.</param>
+    /// <param name="eps">Added to the variance before its square root. Default: 0.001.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray InstanceNorm(NDArray data, NDArray gamma, NDArray beta, double? eps = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_InstanceNorm.Op);
+        args.Add(OpTable.Op_InstanceNorm.PEps, eps);
+        return OpInvoke.One(args, [data, gamma, beta], @out);
+    }
+
+    /// <summary>Divides data by its L2 norm per sample (instance), across channels (channel) or per channel (spatial).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="eps">Added to the sum of squares before its square root. Default: 1e-10.</param>
+    /// <param name="mode">instance: per sample; channel: across channels at each position; spatial: per channel over positions. One of: channel, instance, spatial. Default: instance.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray L2Normalization(NDArray data, double? eps = null, string? mode = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_L2Normalization.Op);
+        args.Add(OpTable.Op_L2Normalization.PEps, eps);
+        args.Add(OpTable.Op_L2Normalization.PMode, mode);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Local response normalisation across channels: x * (knorm + alpha / nsize * window sum of x^2)^-beta.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="alpha">The scale of the sum of squares (divided by nsize). Default: 0.0001.</param>
+    /// <param name="beta">The exponent. Default: 0.75.</param>
+    /// <param name="knorm">The constant added to the scaled sum of squares. Default: 2.0.</param>
+    /// <param name="nsize">The number of channels summed over (odd). Required.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LRN(NDArray data, double? alpha = null, double? beta = null, double? knorm = null, long? nsize = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_LRN.Op);
+        args.Add(OpTable.Op_LRN.PAlpha, alpha);
+        args.Add(OpTable.Op_LRN.PBeta, beta);
+        args.Add(OpTable.Op_LRN.PKnorm, knorm);
+        args.Add(OpTable.Op_LRN.PNsize, nsize);
+        return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>LAMB phase 1: updates mean and var as adam (wd excluded) and returns the direction g = mean_hat/(sqrt(var_hat) + epsilon) + wd*weight (bias-corrected with bias_correction).</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="mean">Input mean.</param>
+    /// <param name="var">Input var.</param>
+    /// <param name="beta1">The decay rate for the 1st moment estimates. Default: 0.9.</param>
+    /// <param name="beta2">The decay rate for the 2nd moment estimates. Default: 0.999.</param>
+    /// <param name="epsilon">A small constant for numerical stability. Default: 1e-06.</param>
+    /// <param name="t">Index update count. Required.</param>
+    /// <param name="biasCorrection">Whether to use bias correction. Default: True.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Required.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LambUpdatePhase1(NDArray weight, NDArray grad, NDArray mean, NDArray var, double? beta1 = null, double? beta2 = null, double? epsilon = null, long? t = null, bool? biasCorrection = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_lamb_update_phase1.Op);
+        args.Add(OpTable.Op_lamb_update_phase1.PBeta1, beta1);
+        args.Add(OpTable.Op_lamb_update_phase1.PBeta2, beta2);
+        args.Add(OpTable.Op_lamb_update_phase1.PEpsilon, epsilon);
+        args.Add(OpTable.Op_lamb_update_phase1.PT, t);
+        args.Add(OpTable.Op_lamb_update_phase1.PBiasCorrection, biasCorrection);
+        args.Add(OpTable.Op_lamb_update_phase1.PWd, wd);
+        args.Add(OpTable.Op_lamb_update_phase1.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_lamb_update_phase1.PClipGradient, clipGradient);
+        return OpInvoke.One(args, [weight, grad, mean, var], @out);
+    }
+
+    /// <summary>LAMB phase 2: weight -= lr*(r1/r2)*g with r1 = ||weight|| clamped to [lower_bound, upper_bound] and r2 = ||g|| (one-element arrays); the ratio is 1 where r1 or r2 is 0.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="g">Input g.</param>
+    /// <param name="r1">Input r1.</param>
+    /// <param name="r2">Input r2.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="lowerBound">Lower limit of norm of weight. If lower_bound &lt; 0, Lower limit is not set. Default: -1.0.</param>
+    /// <param name="upperBound">Upper limit of norm of weight. If upper_bound &lt; 0, Upper limit is not set. Default: -1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LambUpdatePhase2(NDArray weight, NDArray g, NDArray r1, NDArray r2, double? lr = null, double? lowerBound = null, double? upperBound = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_lamb_update_phase2.Op);
+        args.Add(OpTable.Op_lamb_update_phase2.PLr, lr);
+        args.Add(OpTable.Op_lamb_update_phase2.PLowerBound, lowerBound);
+        args.Add(OpTable.Op_lamb_update_phase2.PUpperBound, upperBound);
+        return OpInvoke.One(args, [weight, g, r1, r2], @out);
+    }
+
+    /// <summary>Normalises each line along axis to zero mean and unit variance, then scales by gamma and adds beta.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="gamma">Input gamma.</param>
+    /// <param name="beta">Input beta.</param>
+    /// <param name="axis">The axis to normalise along (negative counts from the end). Default: -1.</param>
+    /// <param name="eps">Added to the variance before its square root. Default: 1e-05.</param>
+    /// <param name="outputMeanVar">Also output the mean and std. Default: False.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LayerNorm(NDArray data, NDArray gamma, NDArray beta, long? axis = null, double? eps = null, bool? outputMeanVar = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_LayerNorm.Op);
+        args.Add(OpTable.Op_LayerNorm.PAxis, axis);
+        args.Add(OpTable.Op_LayerNorm.PEps, eps);
+        args.Add(OpTable.Op_LayerNorm.POutputMeanVar, outputMeanVar);
+        return OpInvoke.One(args, [data, gamma, beta], @out);
+    }
+
+    /// <summary>Rectifiers with a slope below 0: leaky, prelu (learnable per channel), elu, selu, gelu (erf form), rrelu (a random slope per element while training).</summary>
     /// <param name="data">Input data.</param>
     /// <param name="gamma">Input gamma, used when act_type is prelu; giving it or not sets act_type unless that is given.</param>
-    /// <param name="actType">The rectifier. One of: leaky, prelu, elu, selu, gelu. Default: leaky.</param>
+    /// <param name="actType">The rectifier. One of: leaky, prelu, elu, selu, gelu, rrelu. Default: leaky.</param>
     /// <param name="slope">The slope below 0 for leaky and the factor for elu. Default: 0.25.</param>
+    /// <param name="lowerBound">The lowest random slope (rrelu only). Default: 0.125.</param>
+    /// <param name="upperBound">The highest random slope (rrelu only). Default: 0.334.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
-    public static NDArray LeakyReLU(NDArray data, NDArray? gamma = null, string? actType = null, double? slope = null, NDArray? @out = null)
+    public static NDArray LeakyReLU(NDArray data, NDArray? gamma = null, string? actType = null, double? slope = null, double? lowerBound = null, double? upperBound = null, NDArray? @out = null)
     {
         using var args = OpArgs.Rent(OpTable.Op_LeakyReLU.Op);
         args.Add(OpTable.Op_LeakyReLU.PActType, actType);
         args.Add(OpTable.Op_LeakyReLU.PSlope, slope);
+        args.Add(OpTable.Op_LeakyReLU.PLowerBound, lowerBound);
+        args.Add(OpTable.Op_LeakyReLU.PUpperBound, upperBound);
         if (gamma is not null && actType is null) args.Add(OpTable.Op_LeakyReLU.PActType, "prelu");
         if (gamma is null) return OpInvoke.One(args, [data], @out);
         return OpInvoke.One(args, [data, gamma], @out);
@@ -989,6 +1252,18 @@ public static partial class ND
         return OpInvoke.One(args, [a, b], @out);
     }
 
+    /// <summary>The identity, with the squared loss's gradient (out - label) * grad_scale / label values per instance; the head gradient is ignored.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="label">Input label.</param>
+    /// <param name="gradScale">Scales the gradient. Default: 1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LinearRegressionOutput(NDArray data, NDArray label, double? gradScale = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_LinearRegressionOutput.Op);
+        args.Add(OpTable.Op_LinearRegressionOutput.PGradScale, gradScale);
+        return OpInvoke.One(args, [data, label], @out);
+    }
+
     /// <summary>num evenly spaced values from start to stop. (an alias of _linspace)</summary>
     /// <param name="start">First value. Required.</param>
     /// <param name="stop">Last value (included when endpoint is true). Required.</param>
@@ -1074,6 +1349,45 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>sigmoid(data), with the logistic loss's gradient (out - label) * grad_scale / label values per instance; the head gradient is ignored.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="label">Input label.</param>
+    /// <param name="gradScale">Scales the gradient. Default: 1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray LogisticRegressionOutput(NDArray data, NDArray label, double? gradScale = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_LogisticRegressionOutput.Op);
+        args.Add(OpTable.Op_LogisticRegressionOutput.PGradScale, gradScale);
+        return OpInvoke.One(args, [data, label], @out);
+    }
+
+    /// <summary>The identity, with the absolute loss's gradient sign(out - label) * grad_scale / label values per instance; the head gradient is ignored.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="label">Input label.</param>
+    /// <param name="gradScale">Scales the gradient. Default: 1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray MAERegressionOutput(NDArray data, NDArray label, double? gradScale = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_MAERegressionOutput.Op);
+        args.Add(OpTable.Op_MAERegressionOutput.PGradScale, gradScale);
+        return OpInvoke.One(args, [data, label], @out);
+    }
+
+    /// <summary>The identity, marking data as a loss: its gradient is grad_scale (normalised), whatever the head gradient.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="gradScale">The gradient (before normalisation). Default: 1.0.</param>
+    /// <param name="validThresh">With normalization=valid, elements above it count as valid. Default: 0.0.</param>
+    /// <param name="normalization">Divide the gradient by nothing, the batch size, or the number of valid elements (at least 1). One of: null, batch, valid. Default: null.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray MakeLoss(NDArray data, double? gradScale = null, double? validThresh = null, string? normalization = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_MakeLoss.Op);
+        args.Add(OpTable.Op_MakeLoss.PGradScale, gradScale);
+        args.Add(OpTable.Op_MakeLoss.PValidThresh, validThresh);
+        args.Add(OpTable.Op_MakeLoss.PNormalization, normalization);
+        return OpInvoke.One(args, [data], @out);
+    }
+
     /// <summary>Maximum over the given axes (all by default); NaN if any element is NaN.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="axis">Axes to reduce (negative counts from the end); None reduces every axis. Default: None.</param>
@@ -1147,6 +1461,142 @@ public static partial class ND
         args.Add(OpTable.Op_min.PKeepdims, keepdims);
         args.Add(OpTable.Op_min.PExclude, exclude);
         return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Multi-precision LAMB phase 1: float16 weight and grad, float32 mean, var and master copy weight32 (read for the weight decay); returns the float32 direction g.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="mean">Input mean.</param>
+    /// <param name="var">Input var.</param>
+    /// <param name="weight32">Input weight32.</param>
+    /// <param name="beta1">The decay rate for the 1st moment estimates. Default: 0.9.</param>
+    /// <param name="beta2">The decay rate for the 2nd moment estimates. Default: 0.999.</param>
+    /// <param name="epsilon">A small constant for numerical stability. Default: 1e-06.</param>
+    /// <param name="t">Index update count. Required.</param>
+    /// <param name="biasCorrection">Whether to use bias correction. Default: True.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Required.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray MpLambUpdatePhase1(NDArray weight, NDArray grad, NDArray mean, NDArray var, NDArray weight32, double? beta1 = null, double? beta2 = null, double? epsilon = null, long? t = null, bool? biasCorrection = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_mp_lamb_update_phase1.Op);
+        args.Add(OpTable.Op_mp_lamb_update_phase1.PBeta1, beta1);
+        args.Add(OpTable.Op_mp_lamb_update_phase1.PBeta2, beta2);
+        args.Add(OpTable.Op_mp_lamb_update_phase1.PEpsilon, epsilon);
+        args.Add(OpTable.Op_mp_lamb_update_phase1.PT, t);
+        args.Add(OpTable.Op_mp_lamb_update_phase1.PBiasCorrection, biasCorrection);
+        args.Add(OpTable.Op_mp_lamb_update_phase1.PWd, wd);
+        args.Add(OpTable.Op_mp_lamb_update_phase1.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_mp_lamb_update_phase1.PClipGradient, clipGradient);
+        return OpInvoke.One(args, [weight, grad, mean, var, weight32], @out);
+    }
+
+    /// <summary>Multi-precision LAMB phase 2: float32 g, r1, r2; the float32 master copy weight32 takes the lamb_update_phase2 step and the float16 output is it rounded.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="g">Input g.</param>
+    /// <param name="r1">Input r1.</param>
+    /// <param name="r2">Input r2.</param>
+    /// <param name="weight32">Input weight32.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="lowerBound">Lower limit of norm of weight. If lower_bound &lt; 0, Lower limit is not set. Default: -1.0.</param>
+    /// <param name="upperBound">Upper limit of norm of weight. If upper_bound &lt; 0, Upper limit is not set. Default: -1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray MpLambUpdatePhase2(NDArray weight, NDArray g, NDArray r1, NDArray r2, NDArray weight32, double? lr = null, double? lowerBound = null, double? upperBound = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_mp_lamb_update_phase2.Op);
+        args.Add(OpTable.Op_mp_lamb_update_phase2.PLr, lr);
+        args.Add(OpTable.Op_mp_lamb_update_phase2.PLowerBound, lowerBound);
+        args.Add(OpTable.Op_mp_lamb_update_phase2.PUpperBound, upperBound);
+        return OpInvoke.One(args, [weight, g, r1, r2, weight32], @out);
+    }
+
+    /// <summary>Multi-precision Nesterov accelerated gradient: float32 mom and master copy weight32 take the nag_mom_update step; the float16 output is weight32 rounded.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="mom">Input mom.</param>
+    /// <param name="weight32">Input weight32.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="momentum">The decay rate of momentum estimates at each epoch. Default: 0.0.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray MpNagMomUpdate(NDArray weight, NDArray grad, NDArray mom, NDArray weight32, double? lr = null, double? momentum = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_mp_nag_mom_update.Op);
+        args.Add(OpTable.Op_mp_nag_mom_update.PLr, lr);
+        args.Add(OpTable.Op_mp_nag_mom_update.PMomentum, momentum);
+        args.Add(OpTable.Op_mp_nag_mom_update.PWd, wd);
+        args.Add(OpTable.Op_mp_nag_mom_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_mp_nag_mom_update.PClipGradient, clipGradient);
+        return OpInvoke.One(args, [weight, grad, mom, weight32], @out);
+    }
+
+    /// <summary>Multi-precision SGD with momentum: float32 mom and master copy weight32 take the sgd_mom_update step; the float16 output is weight32 rounded.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="mom">Input mom.</param>
+    /// <param name="weight32">Input weight32.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="momentum">The decay rate of momentum estimates at each epoch. Default: 0.0.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="lazyUpdate">If true, lazy updates are applied if gradient's stype is row_sparse (dense arrays: no effect). Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray MpSgdMomUpdate(NDArray weight, NDArray grad, NDArray mom, NDArray weight32, double? lr = null, double? momentum = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, bool? lazyUpdate = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_mp_sgd_mom_update.Op);
+        args.Add(OpTable.Op_mp_sgd_mom_update.PLr, lr);
+        args.Add(OpTable.Op_mp_sgd_mom_update.PMomentum, momentum);
+        args.Add(OpTable.Op_mp_sgd_mom_update.PWd, wd);
+        args.Add(OpTable.Op_mp_sgd_mom_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_mp_sgd_mom_update.PClipGradient, clipGradient);
+        args.Add(OpTable.Op_mp_sgd_mom_update.PLazyUpdate, lazyUpdate);
+        return OpInvoke.One(args, [weight, grad, mom, weight32], @out);
+    }
+
+    /// <summary>Multi-precision SGD: the float32 master copy weight32 takes the sgd_update step; the float16 output is it rounded.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="weight32">Input weight32.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="lazyUpdate">If true, lazy updates are applied if gradient's stype is row_sparse (dense arrays: no effect). Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray MpSgdUpdate(NDArray weight, NDArray grad, NDArray weight32, double? lr = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, bool? lazyUpdate = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_mp_sgd_update.Op);
+        args.Add(OpTable.Op_mp_sgd_update.PLr, lr);
+        args.Add(OpTable.Op_mp_sgd_update.PWd, wd);
+        args.Add(OpTable.Op_mp_sgd_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_mp_sgd_update.PClipGradient, clipGradient);
+        args.Add(OpTable.Op_mp_sgd_update.PLazyUpdate, lazyUpdate);
+        return OpInvoke.One(args, [weight, grad, weight32], @out);
+    }
+
+    /// <summary>Nesterov accelerated gradient: g = clip(rescale_grad*grad) + wd*weight; mom = momentum*mom - lr*g; weight += momentum*mom - lr*g.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="mom">Input mom.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="momentum">The decay rate of momentum estimates at each epoch. Default: 0.0.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray NagMomUpdate(NDArray weight, NDArray grad, NDArray mom, double? lr = null, double? momentum = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_nag_mom_update.Op);
+        args.Add(OpTable.Op_nag_mom_update.PLr, lr);
+        args.Add(OpTable.Op_nag_mom_update.PMomentum, momentum);
+        args.Add(OpTable.Op_nag_mom_update.PWd, wd);
+        args.Add(OpTable.Op_nag_mom_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_nag_mom_update.PClipGradient, clipGradient);
+        return OpInvoke.One(args, [weight, grad, mom], @out);
     }
 
     /// <summary>Product over the given axes, NaN counted as 1.</summary>
@@ -1276,6 +1726,35 @@ public static partial class ND
         args.Add(OpTable.Op_pick.PKeepdims, keepdims);
         args.Add(OpTable.Op_pick.PMode, mode);
         return OpInvoke.One(args, [data, index], @out);
+    }
+
+    /// <summary>Max, average, sum or lp pooling over 1 to 3 spatial axes with MXNet's border conventions.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="kernel">Window size: (w,), (h, w) or (d, h, w); ignored with global_pool. Default: ().</param>
+    /// <param name="poolType">Pooling function. One of: avg, lp, max, sum. Default: max.</param>
+    /// <param name="globalPool">Pool over all spatial positions (kernel, stride, pad ignored). Default: False.</param>
+    /// <param name="cudnnOff">Turn cuDNN off (no effect on CPU). Default: False.</param>
+    /// <param name="poolingConvention">How windows meet the border. One of: full, same, valid. Default: valid.</param>
+    /// <param name="stride">Stride per spatial axis (default 1). Default: ().</param>
+    /// <param name="pad">Padding on both sides per spatial axis (default 0). Default: ().</param>
+    /// <param name="pValue">p of lp pooling. Default: None.</param>
+    /// <param name="countIncludePad">Average pooling: count padded positions in the divisor (None: True). Default: None.</param>
+    /// <param name="layout">Data layout; None is NCW, NCHW or NCDHW. One of: NCDHW, NCHW, NCW, NDHWC, NHWC, NWC. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Pooling(NDArray data, Shape? kernel = null, string? poolType = null, bool? globalPool = null, bool? cudnnOff = null, string? poolingConvention = null, Shape? stride = null, Shape? pad = null, long? pValue = null, bool? countIncludePad = null, string? layout = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_Pooling.Op);
+        args.Add(OpTable.Op_Pooling.PKernel, kernel);
+        args.Add(OpTable.Op_Pooling.PPoolType, poolType);
+        args.Add(OpTable.Op_Pooling.PGlobalPool, globalPool);
+        args.Add(OpTable.Op_Pooling.PCudnnOff, cudnnOff);
+        args.Add(OpTable.Op_Pooling.PPoolingConvention, poolingConvention);
+        args.Add(OpTable.Op_Pooling.PStride, stride);
+        args.Add(OpTable.Op_Pooling.PPad, pad);
+        args.Add(OpTable.Op_Pooling.PPValue, pValue);
+        args.Add(OpTable.Op_Pooling.PCountIncludePad, countIncludePad);
+        args.Add(OpTable.Op_Pooling.PLayout, layout);
+        return OpInvoke.One(args, [data], @out);
     }
 
     /// <summary>Product over the given axes (all by default).</summary>
@@ -1541,6 +2020,60 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>RMSProp (Tieleman &amp; Hinton): g = clip(rescale_grad*grad + wd*weight); n = (1-gamma1)*g^2 + gamma1*n; weight -= lr*g/sqrt(n + epsilon), clipped to clip_weights when &gt;= 0.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="n">Input n.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="gamma1">The decay rate of momentum estimates. Default: 0.95.</param>
+    /// <param name="epsilon">A small constant for numerical stability. Default: 1e-08.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="clipWeights">Clip weights to the range of [-clip_weights, clip_weights]. If clip_weights &lt; 0, weight clipping is turned off. Default: -1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray RmspropUpdate(NDArray weight, NDArray grad, NDArray n, double? lr = null, double? gamma1 = null, double? epsilon = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, double? clipWeights = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_rmsprop_update.Op);
+        args.Add(OpTable.Op_rmsprop_update.PLr, lr);
+        args.Add(OpTable.Op_rmsprop_update.PGamma1, gamma1);
+        args.Add(OpTable.Op_rmsprop_update.PEpsilon, epsilon);
+        args.Add(OpTable.Op_rmsprop_update.PWd, wd);
+        args.Add(OpTable.Op_rmsprop_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_rmsprop_update.PClipGradient, clipGradient);
+        args.Add(OpTable.Op_rmsprop_update.PClipWeights, clipWeights);
+        return OpInvoke.One(args, [weight, grad, n], @out);
+    }
+
+    /// <summary>RMSProp (Graves): g as rmsprop_update; n = (1-gamma1)*g^2 + gamma1*n; g_avg = (1-gamma1)*g + gamma1*g_avg; delta = gamma2*delta - lr*g/sqrt(n - g_avg^2 + epsilon); weight += delta, clipped to clip_weights when &gt;= 0.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="n">Input n.</param>
+    /// <param name="g">Input g.</param>
+    /// <param name="delta">Input delta.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="gamma1">Decay rate. Default: 0.95.</param>
+    /// <param name="gamma2">Decay rate. Default: 0.9.</param>
+    /// <param name="epsilon">A small constant for numerical stability. Default: 1e-08.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="clipWeights">Clip weights to the range of [-clip_weights, clip_weights]. If clip_weights &lt; 0, weight clipping is turned off. Default: -1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray RmspropalexUpdate(NDArray weight, NDArray grad, NDArray n, NDArray g, NDArray delta, double? lr = null, double? gamma1 = null, double? gamma2 = null, double? epsilon = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, double? clipWeights = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_rmspropalex_update.Op);
+        args.Add(OpTable.Op_rmspropalex_update.PLr, lr);
+        args.Add(OpTable.Op_rmspropalex_update.PGamma1, gamma1);
+        args.Add(OpTable.Op_rmspropalex_update.PGamma2, gamma2);
+        args.Add(OpTable.Op_rmspropalex_update.PEpsilon, epsilon);
+        args.Add(OpTable.Op_rmspropalex_update.PWd, wd);
+        args.Add(OpTable.Op_rmspropalex_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_rmspropalex_update.PClipGradient, clipGradient);
+        args.Add(OpTable.Op_rmspropalex_update.PClipWeights, clipWeights);
+        return OpInvoke.One(args, [weight, grad, n, g, delta], @out);
+    }
+
     /// <summary>Rounds to the nearest integer, halves away from zero.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -1682,6 +2215,49 @@ public static partial class ND
         return OpInvoke.One(args, [data, indices], @out);
     }
 
+    /// <summary>SGD with momentum: mom = momentum*mom - lr*wd*weight - lr*clip(rescale_grad*grad); weight += mom.</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="mom">Input mom.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="momentum">The decay rate of momentum estimates at each epoch. Default: 0.0.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="lazyUpdate">If true, lazy updates are applied if gradient's stype is row_sparse (dense arrays: no effect). Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SgdMomUpdate(NDArray weight, NDArray grad, NDArray mom, double? lr = null, double? momentum = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, bool? lazyUpdate = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sgd_mom_update.Op);
+        args.Add(OpTable.Op_sgd_mom_update.PLr, lr);
+        args.Add(OpTable.Op_sgd_mom_update.PMomentum, momentum);
+        args.Add(OpTable.Op_sgd_mom_update.PWd, wd);
+        args.Add(OpTable.Op_sgd_mom_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_sgd_mom_update.PClipGradient, clipGradient);
+        args.Add(OpTable.Op_sgd_mom_update.PLazyUpdate, lazyUpdate);
+        return OpInvoke.One(args, [weight, grad, mom], @out);
+    }
+
+    /// <summary>SGD update: weight = (1 - lr*wd)*weight - lr*clip(rescale_grad*grad).</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="lazyUpdate">If true, lazy updates are applied if gradient's stype is row_sparse (dense arrays: no effect). Default: True.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SgdUpdate(NDArray weight, NDArray grad, double? lr = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, bool? lazyUpdate = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_sgd_update.Op);
+        args.Add(OpTable.Op_sgd_update.PLr, lr);
+        args.Add(OpTable.Op_sgd_update.PWd, wd);
+        args.Add(OpTable.Op_sgd_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_sgd_update.PClipGradient, clipGradient);
+        args.Add(OpTable.Op_sgd_update.PLazyUpdate, lazyUpdate);
+        return OpInvoke.One(args, [weight, grad], @out);
+    }
+
     /// <summary>Randomly permutes the rows (the first axis) of data. (an alias of _shuffle)</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -1707,6 +2283,47 @@ public static partial class ND
     {
         using var args = OpArgs.Rent(OpTable.Op_sign.Op);
         return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>SignSGD update: weight = (1 - lr*wd)*weight - lr*sign(grad).</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SignsgdUpdate(NDArray weight, NDArray grad, double? lr = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_signsgd_update.Op);
+        args.Add(OpTable.Op_signsgd_update.PLr, lr);
+        args.Add(OpTable.Op_signsgd_update.PWd, wd);
+        args.Add(OpTable.Op_signsgd_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_signsgd_update.PClipGradient, clipGradient);
+        return OpInvoke.One(args, [weight, grad], @out);
+    }
+
+    /// <summary>Signum update: mom = momentum*mom - (1-momentum)*(wd*weight + clip(rescale_grad*grad)); weight = (1 - lr*wd_lh)*weight + lr*sign(mom).</summary>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="grad">Input grad.</param>
+    /// <param name="mom">Input mom.</param>
+    /// <param name="lr">Learning rate. Required.</param>
+    /// <param name="momentum">The decay rate of momentum estimates at each epoch. Default: 0.0.</param>
+    /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+    /// <param name="rescaleGrad">Rescale gradient to grad = rescale_grad*grad. Default: 1.0.</param>
+    /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+    /// <param name="wdLh">The amount of weight decay that does not go into gradient/momentum calculations, otherwise do weight decay algorithmically only. Default: 0.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SignumUpdate(NDArray weight, NDArray grad, NDArray mom, double? lr = null, double? momentum = null, double? wd = null, double? rescaleGrad = null, double? clipGradient = null, double? wdLh = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_signum_update.Op);
+        args.Add(OpTable.Op_signum_update.PLr, lr);
+        args.Add(OpTable.Op_signum_update.PMomentum, momentum);
+        args.Add(OpTable.Op_signum_update.PWd, wd);
+        args.Add(OpTable.Op_signum_update.PRescaleGrad, rescaleGrad);
+        args.Add(OpTable.Op_signum_update.PClipGradient, clipGradient);
+        args.Add(OpTable.Op_signum_update.PWdLh, wdLh);
+        return OpInvoke.One(args, [weight, grad, mom], @out);
     }
 
     /// <summary>Sine (radians).</summary>
@@ -1802,6 +2419,42 @@ public static partial class ND
         if (useLength is null) args.Add(OpTable.Op_softmax.PUseLength, length is not null ? true : false);
         if (length is null) return OpInvoke.One(args, [data], @out);
         return OpInvoke.One(args, [data, length], @out);
+    }
+
+    /// <summary>The summed cross-entropy of softmax(data) (rows: (batch, classes)) with the class labels, shape (1,).</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="label">Input label.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SoftmaxCrossEntropy(NDArray data, NDArray label, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_softmax_cross_entropy.Op);
+        return OpInvoke.One(args, [data, label], @out);
+    }
+
+    /// <summary>Softmax of data (along the flattened features, axis 1 with multi_output, the last axis with preserve_shape) whose gradient is that of the cross-entropy with the label: softmax - one_hot(label), scaled and normalised; the head gradient is ignored unless out_grad.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="label">Input label.</param>
+    /// <param name="gradScale">Scales the gradient. Default: 1.0.</param>
+    /// <param name="ignoreLabel">The label whose instances get no gradient when use_ignore is set. Default: -1.0.</param>
+    /// <param name="multiOutput">Softmax along axis 1, one label per position of the other axes. Default: False.</param>
+    /// <param name="useIgnore">Give instances labelled ignore_label no gradient. Default: False.</param>
+    /// <param name="preserveShape">Softmax along the last axis. Default: False.</param>
+    /// <param name="normalization">Divide the gradient by nothing, the batch size, or the number of labels other than ignore_label. One of: null, batch, valid. Default: null.</param>
+    /// <param name="outGrad">Multiply the gradient by the head gradient. Default: False.</param>
+    /// <param name="smoothAlpha">Label smoothing: the gold class's target is 1 - smooth_alpha and every other class's smooth_alpha / (classes - 1). Default: 0.0.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray SoftmaxOutput(NDArray data, NDArray label, double? gradScale = null, double? ignoreLabel = null, bool? multiOutput = null, bool? useIgnore = null, bool? preserveShape = null, string? normalization = null, bool? outGrad = null, double? smoothAlpha = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_SoftmaxOutput.Op);
+        args.Add(OpTable.Op_SoftmaxOutput.PGradScale, gradScale);
+        args.Add(OpTable.Op_SoftmaxOutput.PIgnoreLabel, ignoreLabel);
+        args.Add(OpTable.Op_SoftmaxOutput.PMultiOutput, multiOutput);
+        args.Add(OpTable.Op_SoftmaxOutput.PUseIgnore, useIgnore);
+        args.Add(OpTable.Op_SoftmaxOutput.PPreserveShape, preserveShape);
+        args.Add(OpTable.Op_SoftmaxOutput.PNormalization, normalization);
+        args.Add(OpTable.Op_SoftmaxOutput.POutGrad, outGrad);
+        args.Add(OpTable.Op_SoftmaxOutput.PSmoothAlpha, smoothAlpha);
+        return OpInvoke.One(args, [data, label], @out);
     }
 
     /// <summary>softmax(-x) along an axis.</summary>
@@ -2095,6 +2748,65 @@ public static partial class ND
     {
         using var args = OpArgs.Rent(OpTable.Op_zeros_like.Op);
         return OpInvoke.One(args, [data], @out);
+    }
+
+    /// <summary>Operators MXNet groups under <c>contrib</c>.</summary>
+    public static partial class Contrib
+    {
+        /// <summary>AdamW update (decoupled weight decay): g = clip(rescale_grad*grad); mean, var as adam_update; weight -= eta*(lr*mean/(sqrt(var) + epsilon) + wd*weight). A rescale_grad of 0, inf or NaN skips the update. (an alias of _adamw_update)</summary>
+        /// <param name="weight">Input weight.</param>
+        /// <param name="grad">Input grad.</param>
+        /// <param name="mean">Input mean.</param>
+        /// <param name="var">Input var.</param>
+        /// <param name="rescaleGrad">Input rescale_grad.</param>
+        /// <param name="lr">Learning rate. Required.</param>
+        /// <param name="beta1">The decay rate for the 1st moment estimates. Default: 0.9.</param>
+        /// <param name="beta2">The decay rate for the 2nd moment estimates. Default: 0.999.</param>
+        /// <param name="epsilon">A small constant for numerical stability. Default: 1e-08.</param>
+        /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+        /// <param name="eta">Learning rate schedule multiplier. Required.</param>
+        /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray AdamwUpdate(NDArray weight, NDArray grad, NDArray mean, NDArray var, NDArray rescaleGrad, double? lr = null, double? beta1 = null, double? beta2 = null, double? epsilon = null, double? wd = null, double? eta = null, double? clipGradient = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_adamw_update.Op);
+            args.Add(OpTable.Op_adamw_update.PLr, lr);
+            args.Add(OpTable.Op_adamw_update.PBeta1, beta1);
+            args.Add(OpTable.Op_adamw_update.PBeta2, beta2);
+            args.Add(OpTable.Op_adamw_update.PEpsilon, epsilon);
+            args.Add(OpTable.Op_adamw_update.PWd, wd);
+            args.Add(OpTable.Op_adamw_update.PEta, eta);
+            args.Add(OpTable.Op_adamw_update.PClipGradient, clipGradient);
+            return OpInvoke.One(args, [weight, grad, mean, var, rescaleGrad], @out);
+        }
+
+        /// <summary>Multi-precision AdamW: float32 mean, var and master copy weight32 take the _adamw_update step; the float16 output is weight32 rounded. A rescale_grad of 0, inf or NaN skips the update. (an alias of _mp_adamw_update)</summary>
+        /// <param name="weight">Input weight.</param>
+        /// <param name="grad">Input grad.</param>
+        /// <param name="mean">Input mean.</param>
+        /// <param name="var">Input var.</param>
+        /// <param name="weight32">Input weight32.</param>
+        /// <param name="rescaleGrad">Input rescale_grad.</param>
+        /// <param name="lr">Learning rate. Required.</param>
+        /// <param name="beta1">The decay rate for the 1st moment estimates. Default: 0.9.</param>
+        /// <param name="beta2">The decay rate for the 2nd moment estimates. Default: 0.999.</param>
+        /// <param name="epsilon">A small constant for numerical stability. Default: 1e-08.</param>
+        /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
+        /// <param name="eta">Learning rate schedule multiplier. Required.</param>
+        /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
+        /// <param name="out">An array to write the result into instead of a new one.</param>
+        public static NDArray MpAdamwUpdate(NDArray weight, NDArray grad, NDArray mean, NDArray var, NDArray weight32, NDArray rescaleGrad, double? lr = null, double? beta1 = null, double? beta2 = null, double? epsilon = null, double? wd = null, double? eta = null, double? clipGradient = null, NDArray? @out = null)
+        {
+            using var args = OpArgs.Rent(OpTable.Op_mp_adamw_update.Op);
+            args.Add(OpTable.Op_mp_adamw_update.PLr, lr);
+            args.Add(OpTable.Op_mp_adamw_update.PBeta1, beta1);
+            args.Add(OpTable.Op_mp_adamw_update.PBeta2, beta2);
+            args.Add(OpTable.Op_mp_adamw_update.PEpsilon, epsilon);
+            args.Add(OpTable.Op_mp_adamw_update.PWd, wd);
+            args.Add(OpTable.Op_mp_adamw_update.PEta, eta);
+            args.Add(OpTable.Op_mp_adamw_update.PClipGradient, clipGradient);
+            return OpInvoke.One(args, [weight, grad, mean, var, weight32, rescaleGrad], @out);
+        }
     }
 
     /// <summary>Operators MXNet groups under <c>linalg</c>.</summary>
@@ -2465,6 +3177,20 @@ internal static class OpTable
         internal static readonly int PActType = Op.Param("act_type").Index;
     }
 
+    internal static class Op_BatchNorm
+    {
+        internal static readonly Operator Op = Operator.Get("BatchNorm");
+        internal static readonly int PEps = Op.Param("eps").Index;
+        internal static readonly int PMomentum = Op.Param("momentum").Index;
+        internal static readonly int PFixGamma = Op.Param("fix_gamma").Index;
+        internal static readonly int PUseGlobalStats = Op.Param("use_global_stats").Index;
+        internal static readonly int POutputMeanVar = Op.Param("output_mean_var").Index;
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PCudnnOff = Op.Param("cudnn_off").Index;
+        internal static readonly int PMinCalibRange = Op.Param("min_calib_range").Index;
+        internal static readonly int PMaxCalibRange = Op.Param("max_calib_range").Index;
+    }
+
     internal static class Op_BlockGrad
     {
         internal static readonly Operator Op = Operator.Get("BlockGrad");
@@ -2483,12 +3209,37 @@ internal static class OpTable
         internal static readonly int PDim = Op.Param("dim").Index;
     }
 
+    internal static class Op_Convolution
+    {
+        internal static readonly Operator Op = Operator.Get("Convolution");
+        internal static readonly int PKernel = Op.Param("kernel").Index;
+        internal static readonly int PStride = Op.Param("stride").Index;
+        internal static readonly int PDilate = Op.Param("dilate").Index;
+        internal static readonly int PPad = Op.Param("pad").Index;
+        internal static readonly int PNumFilter = Op.Param("num_filter").Index;
+        internal static readonly int PNumGroup = Op.Param("num_group").Index;
+        internal static readonly int PWorkspace = Op.Param("workspace").Index;
+        internal static readonly int PNoBias = Op.Param("no_bias").Index;
+        internal static readonly int PCudnnTune = Op.Param("cudnn_tune").Index;
+        internal static readonly int PCudnnOff = Op.Param("cudnn_off").Index;
+        internal static readonly int PLayout = Op.Param("layout").Index;
+    }
+
     internal static class Op_Dropout
     {
         internal static readonly Operator Op = Operator.Get("Dropout");
         internal static readonly int PP = Op.Param("p").Index;
         internal static readonly int PMode = Op.Param("mode").Index;
         internal static readonly int PAxes = Op.Param("axes").Index;
+    }
+
+    internal static class Op_Embedding
+    {
+        internal static readonly Operator Op = Operator.Get("Embedding");
+        internal static readonly int PInputDim = Op.Param("input_dim").Index;
+        internal static readonly int POutputDim = Op.Param("output_dim").Index;
+        internal static readonly int PDtype = Op.Param("dtype").Index;
+        internal static readonly int PSparseGrad = Op.Param("sparse_grad").Index;
     }
 
     internal static class Op_Flatten
@@ -2504,11 +3255,77 @@ internal static class OpTable
         internal static readonly int PFlatten = Op.Param("flatten").Index;
     }
 
+    internal static class Op_GroupNorm
+    {
+        internal static readonly Operator Op = Operator.Get("GroupNorm");
+        internal static readonly int PNumGroups = Op.Param("num_groups").Index;
+        internal static readonly int PEps = Op.Param("eps").Index;
+        internal static readonly int POutputMeanVar = Op.Param("output_mean_var").Index;
+    }
+
+    internal static class Op_InstanceNorm
+    {
+        internal static readonly Operator Op = Operator.Get("InstanceNorm");
+        internal static readonly int PEps = Op.Param("eps").Index;
+    }
+
+    internal static class Op_L2Normalization
+    {
+        internal static readonly Operator Op = Operator.Get("L2Normalization");
+        internal static readonly int PEps = Op.Param("eps").Index;
+        internal static readonly int PMode = Op.Param("mode").Index;
+    }
+
+    internal static class Op_LRN
+    {
+        internal static readonly Operator Op = Operator.Get("LRN");
+        internal static readonly int PAlpha = Op.Param("alpha").Index;
+        internal static readonly int PBeta = Op.Param("beta").Index;
+        internal static readonly int PKnorm = Op.Param("knorm").Index;
+        internal static readonly int PNsize = Op.Param("nsize").Index;
+    }
+
+    internal static class Op_LayerNorm
+    {
+        internal static readonly Operator Op = Operator.Get("LayerNorm");
+        internal static readonly int PAxis = Op.Param("axis").Index;
+        internal static readonly int PEps = Op.Param("eps").Index;
+        internal static readonly int POutputMeanVar = Op.Param("output_mean_var").Index;
+    }
+
     internal static class Op_LeakyReLU
     {
         internal static readonly Operator Op = Operator.Get("LeakyReLU");
         internal static readonly int PActType = Op.Param("act_type").Index;
         internal static readonly int PSlope = Op.Param("slope").Index;
+        internal static readonly int PLowerBound = Op.Param("lower_bound").Index;
+        internal static readonly int PUpperBound = Op.Param("upper_bound").Index;
+    }
+
+    internal static class Op_LinearRegressionOutput
+    {
+        internal static readonly Operator Op = Operator.Get("LinearRegressionOutput");
+        internal static readonly int PGradScale = Op.Param("grad_scale").Index;
+    }
+
+    internal static class Op_LogisticRegressionOutput
+    {
+        internal static readonly Operator Op = Operator.Get("LogisticRegressionOutput");
+        internal static readonly int PGradScale = Op.Param("grad_scale").Index;
+    }
+
+    internal static class Op_MAERegressionOutput
+    {
+        internal static readonly Operator Op = Operator.Get("MAERegressionOutput");
+        internal static readonly int PGradScale = Op.Param("grad_scale").Index;
+    }
+
+    internal static class Op_MakeLoss
+    {
+        internal static readonly Operator Op = Operator.Get("MakeLoss");
+        internal static readonly int PGradScale = Op.Param("grad_scale").Index;
+        internal static readonly int PValidThresh = Op.Param("valid_thresh").Index;
+        internal static readonly int PNormalization = Op.Param("normalization").Index;
     }
 
     internal static class Op_Pad
@@ -2517,6 +3334,21 @@ internal static class OpTable
         internal static readonly int PMode = Op.Param("mode").Index;
         internal static readonly int PPadWidth = Op.Param("pad_width").Index;
         internal static readonly int PConstantValue = Op.Param("constant_value").Index;
+    }
+
+    internal static class Op_Pooling
+    {
+        internal static readonly Operator Op = Operator.Get("Pooling");
+        internal static readonly int PKernel = Op.Param("kernel").Index;
+        internal static readonly int PPoolType = Op.Param("pool_type").Index;
+        internal static readonly int PGlobalPool = Op.Param("global_pool").Index;
+        internal static readonly int PCudnnOff = Op.Param("cudnn_off").Index;
+        internal static readonly int PPoolingConvention = Op.Param("pooling_convention").Index;
+        internal static readonly int PStride = Op.Param("stride").Index;
+        internal static readonly int PPad = Op.Param("pad").Index;
+        internal static readonly int PPValue = Op.Param("p_value").Index;
+        internal static readonly int PCountIncludePad = Op.Param("count_include_pad").Index;
+        internal static readonly int PLayout = Op.Param("layout").Index;
     }
 
     internal static class Op_Reshape
@@ -2534,11 +3366,36 @@ internal static class OpTable
         internal static readonly int PSqueezeAxis = Op.Param("squeeze_axis").Index;
     }
 
+    internal static class Op_SoftmaxOutput
+    {
+        internal static readonly Operator Op = Operator.Get("SoftmaxOutput");
+        internal static readonly int PGradScale = Op.Param("grad_scale").Index;
+        internal static readonly int PIgnoreLabel = Op.Param("ignore_label").Index;
+        internal static readonly int PMultiOutput = Op.Param("multi_output").Index;
+        internal static readonly int PUseIgnore = Op.Param("use_ignore").Index;
+        internal static readonly int PPreserveShape = Op.Param("preserve_shape").Index;
+        internal static readonly int PNormalization = Op.Param("normalization").Index;
+        internal static readonly int POutGrad = Op.Param("out_grad").Index;
+        internal static readonly int PSmoothAlpha = Op.Param("smooth_alpha").Index;
+    }
+
     internal static class Op_SwapAxis
     {
         internal static readonly Operator Op = Operator.Get("SwapAxis");
         internal static readonly int PDim1 = Op.Param("dim1").Index;
         internal static readonly int PDim2 = Op.Param("dim2").Index;
+    }
+
+    internal static class Op_adamw_update
+    {
+        internal static readonly Operator Op = Operator.Get("_adamw_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PBeta1 = Op.Param("beta1").Index;
+        internal static readonly int PBeta2 = Op.Param("beta2").Index;
+        internal static readonly int PEpsilon = Op.Param("epsilon").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PEta = Op.Param("eta").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
     }
 
     internal static class Op_arange
@@ -2688,6 +3545,18 @@ internal static class OpTable
         internal static readonly int PEndpoint = Op.Param("endpoint").Index;
         internal static readonly int PCtx = Op.Param("ctx").Index;
         internal static readonly int PDtype = Op.Param("dtype").Index;
+    }
+
+    internal static class Op_mp_adamw_update
+    {
+        internal static readonly Operator Op = Operator.Get("_mp_adamw_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PBeta1 = Op.Param("beta1").Index;
+        internal static readonly int PBeta2 = Op.Param("beta2").Index;
+        internal static readonly int PEpsilon = Op.Param("epsilon").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PEta = Op.Param("eta").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
     }
 
     internal static class Op_random_bernoulli
@@ -2842,6 +3711,19 @@ internal static class OpTable
     internal static class Op_abs
     {
         internal static readonly Operator Op = Operator.Get("abs");
+    }
+
+    internal static class Op_adam_update
+    {
+        internal static readonly Operator Op = Operator.Get("adam_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PBeta1 = Op.Param("beta1").Index;
+        internal static readonly int PBeta2 = Op.Param("beta2").Index;
+        internal static readonly int PEpsilon = Op.Param("epsilon").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+        internal static readonly int PLazyUpdate = Op.Param("lazy_update").Index;
     }
 
     internal static class Op_add_n
@@ -3118,6 +4000,17 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("floor");
     }
 
+    internal static class Op_ftrl_update
+    {
+        internal static readonly Operator Op = Operator.Get("ftrl_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PLamda1 = Op.Param("lamda1").Index;
+        internal static readonly int PBeta = Op.Param("beta").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+    }
+
     internal static class Op_gamma
     {
         internal static readonly Operator Op = Operator.Get("gamma");
@@ -3131,6 +4024,27 @@ internal static class OpTable
     internal static class Op_gather_nd
     {
         internal static readonly Operator Op = Operator.Get("gather_nd");
+    }
+
+    internal static class Op_lamb_update_phase1
+    {
+        internal static readonly Operator Op = Operator.Get("lamb_update_phase1");
+        internal static readonly int PBeta1 = Op.Param("beta1").Index;
+        internal static readonly int PBeta2 = Op.Param("beta2").Index;
+        internal static readonly int PEpsilon = Op.Param("epsilon").Index;
+        internal static readonly int PT = Op.Param("t").Index;
+        internal static readonly int PBiasCorrection = Op.Param("bias_correction").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+    }
+
+    internal static class Op_lamb_update_phase2
+    {
+        internal static readonly Operator Op = Operator.Get("lamb_update_phase2");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PLowerBound = Op.Param("lower_bound").Index;
+        internal static readonly int PUpperBound = Op.Param("upper_bound").Index;
     }
 
     internal static class Op_log
@@ -3189,6 +4103,68 @@ internal static class OpTable
         internal static readonly int PAxis = Op.Param("axis").Index;
         internal static readonly int PKeepdims = Op.Param("keepdims").Index;
         internal static readonly int PExclude = Op.Param("exclude").Index;
+    }
+
+    internal static class Op_mp_lamb_update_phase1
+    {
+        internal static readonly Operator Op = Operator.Get("mp_lamb_update_phase1");
+        internal static readonly int PBeta1 = Op.Param("beta1").Index;
+        internal static readonly int PBeta2 = Op.Param("beta2").Index;
+        internal static readonly int PEpsilon = Op.Param("epsilon").Index;
+        internal static readonly int PT = Op.Param("t").Index;
+        internal static readonly int PBiasCorrection = Op.Param("bias_correction").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+    }
+
+    internal static class Op_mp_lamb_update_phase2
+    {
+        internal static readonly Operator Op = Operator.Get("mp_lamb_update_phase2");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PLowerBound = Op.Param("lower_bound").Index;
+        internal static readonly int PUpperBound = Op.Param("upper_bound").Index;
+    }
+
+    internal static class Op_mp_nag_mom_update
+    {
+        internal static readonly Operator Op = Operator.Get("mp_nag_mom_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PMomentum = Op.Param("momentum").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+    }
+
+    internal static class Op_mp_sgd_mom_update
+    {
+        internal static readonly Operator Op = Operator.Get("mp_sgd_mom_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PMomentum = Op.Param("momentum").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+        internal static readonly int PLazyUpdate = Op.Param("lazy_update").Index;
+    }
+
+    internal static class Op_mp_sgd_update
+    {
+        internal static readonly Operator Op = Operator.Get("mp_sgd_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+        internal static readonly int PLazyUpdate = Op.Param("lazy_update").Index;
+    }
+
+    internal static class Op_nag_mom_update
+    {
+        internal static readonly Operator Op = Operator.Get("nag_mom_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PMomentum = Op.Param("momentum").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
     }
 
     internal static class Op_nanprod
@@ -3293,6 +4269,31 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("rint");
     }
 
+    internal static class Op_rmsprop_update
+    {
+        internal static readonly Operator Op = Operator.Get("rmsprop_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PGamma1 = Op.Param("gamma1").Index;
+        internal static readonly int PEpsilon = Op.Param("epsilon").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+        internal static readonly int PClipWeights = Op.Param("clip_weights").Index;
+    }
+
+    internal static class Op_rmspropalex_update
+    {
+        internal static readonly Operator Op = Operator.Get("rmspropalex_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PGamma1 = Op.Param("gamma1").Index;
+        internal static readonly int PGamma2 = Op.Param("gamma2").Index;
+        internal static readonly int PEpsilon = Op.Param("epsilon").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+        internal static readonly int PClipWeights = Op.Param("clip_weights").Index;
+    }
+
     internal static class Op_round
     {
         internal static readonly Operator Op = Operator.Get("round");
@@ -3309,6 +4310,27 @@ internal static class OpTable
         internal static readonly int PShape = Op.Param("shape").Index;
     }
 
+    internal static class Op_sgd_mom_update
+    {
+        internal static readonly Operator Op = Operator.Get("sgd_mom_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PMomentum = Op.Param("momentum").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+        internal static readonly int PLazyUpdate = Op.Param("lazy_update").Index;
+    }
+
+    internal static class Op_sgd_update
+    {
+        internal static readonly Operator Op = Operator.Get("sgd_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+        internal static readonly int PLazyUpdate = Op.Param("lazy_update").Index;
+    }
+
     internal static class Op_sigmoid
     {
         internal static readonly Operator Op = Operator.Get("sigmoid");
@@ -3317,6 +4339,26 @@ internal static class OpTable
     internal static class Op_sign
     {
         internal static readonly Operator Op = Operator.Get("sign");
+    }
+
+    internal static class Op_signsgd_update
+    {
+        internal static readonly Operator Op = Operator.Get("signsgd_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+    }
+
+    internal static class Op_signum_update
+    {
+        internal static readonly Operator Op = Operator.Get("signum_update");
+        internal static readonly int PLr = Op.Param("lr").Index;
+        internal static readonly int PMomentum = Op.Param("momentum").Index;
+        internal static readonly int PWd = Op.Param("wd").Index;
+        internal static readonly int PRescaleGrad = Op.Param("rescale_grad").Index;
+        internal static readonly int PClipGradient = Op.Param("clip_gradient").Index;
+        internal static readonly int PWdLh = Op.Param("wd_lh").Index;
     }
 
     internal static class Op_sin
@@ -3358,6 +4400,11 @@ internal static class OpTable
         internal static readonly int PTemperature = Op.Param("temperature").Index;
         internal static readonly int PDtype = Op.Param("dtype").Index;
         internal static readonly int PUseLength = Op.Param("use_length").Index;
+    }
+
+    internal static class Op_softmax_cross_entropy
+    {
+        internal static readonly Operator Op = Operator.Get("softmax_cross_entropy");
     }
 
     internal static class Op_softmin
