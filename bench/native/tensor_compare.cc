@@ -2,7 +2,8 @@
 // process, rounds interleaved A B A B: bandwidth-bound ops on 16M floats vs a
 // STREAM-like OpenMP loop built with Sharpnet's flags (ratio of GB/s, i.e. of
 // time for the same bytes), and dot vs a oneDNN matmul primitive and
-// dnnl_sgemm called directly (ratio of GFLOP/s).
+// dnnl_sgemm called directly (ratio of GFLOP/s); convolutions (3x3, 1x1, depthwise; 56x56, batch 32) forward and
+// forward+backward vs oneDNN's convolution primitives called directly.
 //   sharpnet_tensor_compare [rounds] [measure ...]     (OMP_NUM_THREADS sets both sides' threads)
 // Prints a table and one JSON line per measure; ratio = yardstick time / Sharpnet time (higher is better).
 #include <oneapi/dnnl/dnnl.hpp>
@@ -13,6 +14,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <functional>
 #include <string>
 #include <thread>
@@ -63,6 +66,76 @@ void run(const OpAttrs& attrs, std::vector<NDArray> in, std::vector<NDArray> out
   auto r = invoke(attrs, in, out, InvokeFlags{});
   for (const NDArray& a : r) a.wait_to_read();
 }
+
+// A convolution on oneDNN as its documentation shows it for plain NCHW user memory: primitives created once with
+// `any` layouts, user arrays reordered into the chosen layouts and the results back, per call.
+class DirectConv {
+ public:
+  DirectConv(int64_t n, int64_t c, int64_t hw, int64_t oc, int64_t k, int64_t pad, int64_t groups, void* x, void* w,
+             void* y, void* dy, void* dx, void* dw)
+      : eng_(dnnl::engine::kind::cpu, 0), strm_(eng_) {
+    using namespace dnnl;
+    using tag = memory::format_tag;
+    const auto f32 = memory::data_type::f32;
+    const memory::dims xd{n, c, hw, hw}, yd{n, oc, hw, hw},
+        wd = groups > 1 ? memory::dims{groups, oc / groups, c / groups, k, k} : memory::dims{oc, c, k, k};
+    const memory::desc xu(xd, f32, tag::nchw), yu(yd, f32, tag::nchw), wu(wd, f32, groups > 1 ? tag::goihw : tag::oihw);
+    const memory::desc xa(xd, f32, tag::any), ya(yd, f32, tag::any), wa(wd, f32, tag::any);
+    const memory::dims s{1, 1}, d{0, 0}, p{pad, pad};
+    const convolution_forward::primitive_desc fpd(
+        convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, xa, wa, ya, s, d, p, p), eng_);
+    const convolution_backward_data::primitive_desc bdpd(
+        convolution_backward_data::desc(algorithm::convolution_direct, xa, wa, ya, s, d, p, p), eng_, fpd);
+    const convolution_backward_weights::primitive_desc bwpd(
+        convolution_backward_weights::desc(algorithm::convolution_direct, xa, wa, ya, s, d, p, p), eng_, fpd);
+    fwd_ = convolution_forward(fpd);
+    bwd_data_ = convolution_backward_data(bdpd);
+    bwd_weights_ = convolution_backward_weights(bwpd);
+    const memory xm(xu, eng_, x), wm(wu, eng_, w), ym(yu, eng_, y), dym(yu, eng_, dy), dxm(xu, eng_, dx), dwm(wu, eng_, dw);
+    fx_ = in(xm, fpd.src_desc()), fw_ = in(wm, fpd.weights_desc()), fy_ = out(ym, fpd.dst_desc());
+    bdy_ = in(dym, bdpd.diff_dst_desc()), bw_ = in(wm, bdpd.weights_desc()), bdx_ = out(dxm, bdpd.diff_src_desc());
+    wx_ = in(xm, bwpd.src_desc()), wdy_ = in(dym, bwpd.diff_dst_desc()), wdw_ = out(dwm, bwpd.diff_weights_desc());
+  }
+  void forward() {
+    fx_.before(strm_), fw_.before(strm_);
+    fwd_.execute(strm_, {{DNNL_ARG_SRC, fx_.prim}, {DNNL_ARG_WEIGHTS, fw_.prim}, {DNNL_ARG_DST, fy_.prim}});
+    fy_.after(strm_);
+    strm_.wait();
+  }
+  void backward() {
+    bdy_.before(strm_), bw_.before(strm_);
+    bwd_data_.execute(strm_, {{DNNL_ARG_DIFF_DST, bdy_.prim}, {DNNL_ARG_WEIGHTS, bw_.prim}, {DNNL_ARG_DIFF_SRC, bdx_.prim}});
+    bdx_.after(strm_);
+    wx_.before(strm_), wdy_.before(strm_);
+    bwd_weights_.execute(strm_, {{DNNL_ARG_SRC, wx_.prim}, {DNNL_ARG_DIFF_DST, wdy_.prim}, {DNNL_ARG_DIFF_WEIGHTS, wdw_.prim}});
+    wdw_.after(strm_);
+    strm_.wait();
+  }
+
+ private:
+  // A user array and the primitive's layout of it: the same memory when they agree, else a buffer and a reorder
+  // created once.
+  struct Arg {
+    dnnl::memory user, prim;
+    std::optional<dnnl::reorder> r;
+    void before(dnnl::stream& s) { if (r) r->execute(s, user, prim); }
+    void after(dnnl::stream& s) { if (r) r->execute(s, prim, user); }
+  };
+  Arg in(const dnnl::memory& user, const dnnl::memory::desc& want) {
+    if (want == user.get_desc()) return {user, user, std::nullopt};
+    dnnl::memory prim(want, eng_);
+    return {user, prim, dnnl::reorder(user, prim)};
+  }
+  Arg out(const dnnl::memory& user, const dnnl::memory::desc& want) {
+    if (want == user.get_desc()) return {user, user, std::nullopt};
+    dnnl::memory prim(want, eng_);
+    return {user, prim, dnnl::reorder(prim, user)};
+  }
+  dnnl::engine eng_;
+  dnnl::stream strm_;
+  dnnl::primitive fwd_, bwd_data_, bwd_weights_;
+  Arg fx_, fw_, fy_, bdy_, bw_, bdx_, wx_, wdy_, wdw_;
+};
 
 struct Measure {
   std::string name, yardstick;
@@ -168,6 +241,40 @@ int main(int argc, char** argv) {
     const std::string name = "dot_" + std::to_string(n);
     measures.push_back({name, "oneDNN matmul primitive", ours, primitive, n > 1024 ? 5 : 9});
     measures.push_back({name, "dnnl_sgemm", ours, sgemm, n > 1024 ? 5 : 9});
+  }
+
+  // Convolutions vs oneDNN's primitives called directly on the same plain NCHW arrays, letting the primitive
+  // pick its layouts and reordering in and out (what Sharpnet does per call; Note [Convolution layouts]).
+  struct ConvCase {
+    const char* name;
+    int64_t n, c, hw, oc, k, groups;
+  };
+  for (const ConvCase& cc : {ConvCase{"conv3x3", 32, 64, 56, 64, 3, 1}, ConvCase{"conv1x1", 32, 64, 56, 256, 1, 1},
+                             ConvCase{"dwconv3x3", 32, 64, 56, 64, 3, 64}}) {
+    const int64_t pad = cc.k / 2;
+    NDArray x = filled(Shape{cc.n, cc.c, cc.hw, cc.hw}, -1, 1, 8), w = filled(Shape{cc.oc, cc.c / cc.groups, cc.k, cc.k}, -1, 1, 9);
+    NDArray y = filled(Shape{cc.n, cc.oc, cc.hw, cc.hw}, 0, 0, 10), dy = filled(Shape{cc.n, cc.oc, cc.hw, cc.hw}, -1, 1, 11);
+    NDArray dx = filled(x.shape(), 0, 0, 12), dw = filled(w.shape(), 0, 0, 13);
+    const std::string k = "(" + std::to_string(cc.k) + ", " + std::to_string(cc.k) + ")",
+                      pd = "(" + std::to_string(pad) + ", " + std::to_string(pad) + ")";
+    const OpAttrs conv = op("Convolution", {{"kernel", k}, {"pad", pd}, {"num_filter", std::to_string(cc.oc)},
+                                            {"num_group", std::to_string(cc.groups)}, {"no_bias", "True"}});
+    const OpAttrs conv_bwd = op("_backward_Convolution", {{"kernel", k}, {"pad", pd}, {"num_filter", std::to_string(cc.oc)},
+                                                          {"num_group", std::to_string(cc.groups)}, {"no_bias", "True"}});
+    auto direct = std::make_shared<DirectConv>(cc.n, cc.c, cc.hw, cc.oc, cc.k, pad, cc.groups, x.data(), w.data(),
+                                               y.data(), dy.data(), dx.data(), dw.data());
+    measures.push_back({std::string(cc.name) + "_fwd", "oneDNN conv primitive + reorders",
+                        [&, conv, x, w, y] { run(conv, {x, w}, {y}); }, [direct] { direct->forward(); }, 5});
+    measures.push_back({std::string(cc.name) + "_fwdbwd", "oneDNN conv fwd+bwd + reorders",
+                        [&, conv, conv_bwd, x, w, y, dy, dx, dw] {
+                          run(conv, {x, w}, {y});
+                          run(conv_bwd, {dy, x, w}, {dx, dw});
+                        },
+                        [direct] {
+                          direct->forward();
+                          direct->backward();
+                        },
+                        3});
   }
 
   std::vector<Result> results;
