@@ -1,4 +1,4 @@
-// Conformance entries: Convolution and its backward, against a direct float64 reference.
+// Conformance entries: Convolution, Deconvolution and their backward ops, against direct float64 references.
 #include <array>
 
 #include "core/param.h"
@@ -99,6 +99,88 @@ RefFn conv_backward_ref() {
     return r;
   };
 }
+
+// A deconvolution as the convolution it transposes: that convolution's data is the deconvolution's output.
+Geom deconv_geom(const Params& prm, const Shape& data) {
+  Geom g;
+  const Shape k = tuple(prm, "kernel"), s = tuple(prm, "stride"), pd = tuple(prm, "pad"), d = tuple(prm, "dilate"),
+              adj = tuple(prm, "adj"), target = tuple(prm, "target_shape");
+  const int nsp = k.ndim();
+  g.batch = data[0];
+  g.out_c = data[1];
+  g.in_c = std::stoll(param(prm, "num_filter", "0"));
+  g.groups = std::stoll(param(prm, "num_group", "1"));
+  for (int i = 0; i < nsp; ++i) {
+    const size_t a = static_cast<size_t>(3 - nsp + i);
+    g.out[a] = data[2 + i];
+    g.k[a] = k[i];
+    if (s.ndim()) g.s[a] = s[i];
+    if (pd.ndim()) g.p[a] = pd[i];
+    if (d.ndim()) g.d[a] = d[i];
+    const int64_t full = g.s[a] * (g.out[a] - 1) + g.d[a] * (g.k[a] - 1) + 1;
+    int64_t extra = adj.ndim() ? adj[i] : 0;
+    if (target.ndim()) {
+      g.p[a] = (full - target[i] + 1) / 2;
+      extra = (full - target[i]) % 2;
+    }
+    g.in[a] = full - 2 * g.p[a] + extra;
+  }
+  return g;
+}
+
+RefFn deconv_ref() {
+  return [](const std::vector<Ref>& in, const Params& p) {
+    const Geom g = deconv_geom(p, in[0].shape);
+    const int nsp = tuple(p, "kernel").ndim();
+    Shape os{g.batch, g.in_c};
+    for (int i = 3 - nsp; i < 3; ++i) os.push_back(g.in[static_cast<size_t>(i)]);
+    Ref y{os, std::vector<double>(static_cast<size_t>(os.size()), 0.0)};
+    const size_t plane = static_cast<size_t>(g.in[0] * g.in[1] * g.in[2]);
+    if (in.size() > 2)
+      for (size_t i = 0; i < y.v.size(); ++i) y.v[i] = in[2].v[(i / plane) % static_cast<size_t>(g.in_c)];
+    taps(g, [&](size_t xi, size_t yi, size_t wi) { y.v[xi] += in[0].v[yi] * in[1].v[wi]; });
+    return std::vector<Ref>{y};
+  };
+}
+
+// _backward_Deconvolution(ograd, data, weight): data's gradient is the convolution of ograd, weight's the
+// correlation of ograd with data.
+RefFn deconv_backward_ref() {
+  return [](const std::vector<Ref>& in, const Params& p) {
+    const Ref &og = in[0], &data = in[1], &w = in[2];
+    const Geom g = deconv_geom(p, data.shape);
+    Ref dd{data.shape, std::vector<double>(data.v.size(), 0.0)}, dw{w.shape, std::vector<double>(w.v.size(), 0.0)};
+    taps(g, [&](size_t xi, size_t yi, size_t wi) {
+      dd.v[yi] += og.v[xi] * w.v[wi];
+      dw.v[wi] += og.v[xi] * data.v[yi];
+    });
+    std::vector<Ref> r{dd, dw};
+    if (param(p, "no_bias", "True") != "True") {
+      Ref db{Shape{g.in_c}, std::vector<double>(static_cast<size_t>(g.in_c), 0.0)};
+      const size_t plane = static_cast<size_t>(g.in[0] * g.in[1] * g.in[2]);
+      for (size_t i = 0; i < og.v.size(); ++i) db.v[(i / plane) % static_cast<size_t>(g.in_c)] += og.v[i];
+      r.push_back(db);
+    }
+    return r;
+  };
+}
+
+const AddCase deconv2d{{.op = "Deconvolution", .params = {{"kernel", "(3, 3)"}, {"num_filter", "2"}, {"stride", "(2, 2)"}},
+                        .shapes = {{2, 3, 3, 4}, {3, 2, 3, 3}}, .reference = deconv_ref(), .label = "2d_stride"}};
+const AddCase deconv_bias_pad_adj{{.op = "Deconvolution",
+                                   .params = {{"kernel", "(3, 2)"}, {"num_filter", "4"}, {"stride", "(2, 3)"},
+                                              {"pad", "(1, 0)"}, {"adj", "(1, 2)"}, {"dilate", "(1, 2)"},
+                                              {"num_group", "2"}, {"no_bias", "False"}},
+                                   .shapes = {{1, 2, 3, 3}, {2, 2, 3, 2}, {4}}, .reference = deconv_ref(),
+                                   .label = "bias_pad_adj_groups"}};
+const AddCase deconv_target{{.op = "Deconvolution",
+                             .params = {{"kernel", "(4,)"}, {"num_filter", "2"}, {"stride", "(2,)"},
+                                        {"target_shape", "(9,)"}},
+                             .shapes = {{2, 2, 5}, {2, 2, 4}}, .reference = deconv_ref(), .label = "1d_target_shape"}};
+const AddCase deconv_backward{{.op = "_backward_Deconvolution",
+                               .params = {{"kernel", "(2, 3)"}, {"num_filter", "2"}, {"stride", "(2, 1)"},
+                                          {"pad", "(0, 1)"}, {"no_bias", "False"}},
+                               .shapes = {{2, 2, 6, 4}, {2, 3, 3, 4}, {3, 2, 2, 3}}, .reference = deconv_backward_ref()}};
 
 const AddCase conv2d{{.op = "Convolution", .params = {{"kernel", "(3, 3)"}, {"num_filter", "4"}},
                       .shapes = {{2, 3, 5, 6}, {4, 3, 3, 3}, {4}}, .reference = conv_ref(), .label = "2d"}};

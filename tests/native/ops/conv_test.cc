@@ -1,4 +1,4 @@
-// Convolution beyond the conformance harness: the seed example, agreement of the oneDNN and float64 paths on
+// Convolution and Deconvolution beyond the conformance harness: the seed example, agreement of the oneDNN and float64 paths on
 // a benchmark-like shape, and bad input.
 #include <gtest/gtest.h>
 
@@ -78,6 +78,22 @@ TEST(Convolution, BadInputIsAClearError) {
                kInvalidArgument, "layout must be NCHW");
   EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3, 3)"}, {"num_filter", "5"}}), kShape, "weight");
   EXPECT_ERROR(run("Convolution", {x, w}, {{"kernel", "(3, 3)"}, {"num_filter", "6"}}), kInvalidArgument, "Convolution");
+}
+
+TEST(Deconvolution, OutputShapesAndBadInput) {
+  NDArray x = testing::array(std::vector<float>(1 * 2 * 3 * 3, 1.0f), Shape{1, 2, 3, 3});
+  NDArray w = testing::array(std::vector<float>(2 * 4 * 4 * 4, 1.0f), Shape{2, 4, 4, 4});
+  // stride (in - 1) + kernel - 2 pad + adj; target_shape picks pad and adj.
+  EXPECT_EQ(call("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "4"}, {"stride", "(2, 2)"},
+                                           {"pad", "(1, 1)"}, {"adj", "(1, 0)"}}).shape(), (Shape{1, 4, 7, 6}));
+  EXPECT_EQ(call("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "4"}, {"stride", "(2, 2)"},
+                                           {"target_shape", "(5, 7)"}}).shape(), (Shape{1, 4, 5, 7}));
+  EXPECT_ERROR(run("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "4"}, {"stride", "(2, 2)"},
+                                              {"adj", "(2, 0)"}}),
+               kInvalidArgument, "must be >= 0 and smaller than stride");
+  EXPECT_ERROR(run("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "4"}, {"target_shape", "(9, 9)"}}),
+               kInvalidArgument, "target_shape (9, 9) must be between 1 and 6");
+  EXPECT_ERROR(run("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "3"}}), kShape, "weight");
 }
 
 }  // namespace
