@@ -1,4 +1,5 @@
-// Conformance entries: Convolution, Deconvolution and their backward ops, against direct float64 references.
+// Conformance entries: Convolution, Deconvolution, their backward ops and UpSampling, against direct float64
+// references.
 #include <array>
 
 #include "core/param.h"
@@ -181,6 +182,59 @@ const AddCase deconv_backward{{.op = "_backward_Deconvolution",
                                .params = {{"kernel", "(2, 3)"}, {"num_filter", "2"}, {"stride", "(2, 1)"},
                                           {"pad", "(0, 1)"}, {"no_bias", "False"}},
                                .shapes = {{2, 2, 6, 4}, {2, 3, 3, 4}, {3, 2, 2, 3}}, .reference = deconv_backward_ref()}};
+
+// UpSampling nearest: every input repeated to the first's size times scale, concatenated or summed.
+RefFn upsampling_nearest_ref() {
+  return [](const std::vector<Ref>& in, const Params& p) {
+    const int64_t scale = std::stoll(param(p, "scale", "1"));
+    const bool sum = param(p, "multi_input_mode", "concat") == "sum";
+    const int64_t n = in[0].shape[0], oh = in[0].shape[2] * scale, ow = in[0].shape[3] * scale;
+    int64_t channels = 0;
+    for (const Ref& r : in) channels = sum ? r.shape[1] : channels + r.shape[1];
+    Ref y{Shape{n, channels, oh, ow}, std::vector<double>(static_cast<size_t>(n * channels * oh * ow), 0.0)};
+    int64_t c0 = 0;
+    for (const Ref& r : in) {
+      const int64_t c = r.shape[1], h = r.shape[2], w = r.shape[3], f = oh / h;
+      for (int64_t b = 0; b < n; ++b)
+        for (int64_t ci = 0; ci < c; ++ci)
+          for (int64_t i = 0; i < oh; ++i)
+            for (int64_t j = 0; j < ow; ++j)
+              y.v[static_cast<size_t>(((b * channels + (sum ? ci : c0 + ci)) * oh + i) * ow + j)] +=
+                  r.v[static_cast<size_t>(((b * c + ci) * h + i / f) * w + j / f)];
+      if (!sum) c0 += c;
+    }
+    return std::vector<Ref>{y};
+  };
+}
+
+// UpSampling bilinear: MXNet's depthwise deconvolution.
+RefFn upsampling_bilinear_ref() {
+  return [](const std::vector<Ref>& in, const Params& p) {
+    const int64_t s = std::stoll(param(p, "scale", "1")), k = 2 * s - s % 2, pad = s / 2;
+    const std::string c = std::to_string(in[0].shape[1]), kt = "(" + std::to_string(k) + ", " + std::to_string(k) + ")";
+    const Params deconv{{"kernel", kt}, {"stride", "(" + std::to_string(s) + ", " + std::to_string(s) + ")"},
+                        {"pad", "(" + std::to_string(pad) + ", " + std::to_string(pad) + ")"}, {"num_filter", c},
+                        {"num_group", c}};
+    return deconv_ref()(in, deconv);
+  };
+}
+
+const AddCase upsampling_nearest{{.op = "UpSampling", .params = {{"scale", "2"}, {"sample_type", "nearest"}, {"num_args", "1"}},
+                                  .shapes = {{2, 3, 2, 3}}, .reference = upsampling_nearest_ref(), .label = "nearest"}};
+const AddCase upsampling_concat{{.op = "UpSampling",
+                                 .params = {{"scale", "2"}, {"sample_type", "nearest"}, {"num_args", "2"}},
+                                 .shapes = {{1, 2, 2, 2}, {1, 1, 4, 4}}, .reference = upsampling_nearest_ref(),
+                                 .label = "nearest_concat"}};
+const AddCase upsampling_sum{{.op = "UpSampling",
+                              .params = {{"scale", "3"}, {"sample_type", "nearest"}, {"num_args", "2"},
+                                         {"multi_input_mode", "sum"}},
+                              .shapes = {{1, 2, 1, 2}, {1, 2, 3, 6}}, .reference = upsampling_nearest_ref(),
+                              .label = "nearest_sum"}};
+const AddCase upsampling_bilinear{{.op = "UpSampling",
+                                   .params = {{"scale", "2"}, {"sample_type", "bilinear"}, {"num_args", "2"},
+                                              {"num_filter", "3"}},
+                                   .shapes = {{2, 3, 3, 2}, {3, 1, 4, 4}}, .reference = upsampling_bilinear_ref(),
+                                   .label = "bilinear"}};
 
 const AddCase conv2d{{.op = "Convolution", .params = {{"kernel", "(3, 3)"}, {"num_filter", "4"}},
                       .shapes = {{2, 3, 5, 6}, {4, 3, 3, 3}, {4}}, .reference = conv_ref(), .label = "2d"}};

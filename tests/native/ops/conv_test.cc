@@ -96,5 +96,21 @@ TEST(Deconvolution, OutputShapesAndBadInput) {
   EXPECT_ERROR(run("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "3"}}), kShape, "weight");
 }
 
+TEST(UpSampling, BadInputIsAClearError) {
+  NDArray x = testing::array(std::vector<float>(12, 1.0f), Shape{1, 3, 2, 2});
+  NDArray odd = testing::array(std::vector<float>(9, 1.0f), Shape{1, 1, 3, 3});
+  NDArray w = testing::array(std::vector<float>(48, 1.0f), Shape{3, 1, 4, 4});
+  EXPECT_ERROR(run("UpSampling", {x, odd}, {{"scale", "2"}, {"sample_type", "nearest"}, {"num_args", "2"}}), kShape,
+               "input 1 must be NCHW with batch 1 and a size that one integer factor scales to the output's (4, 4)");
+  EXPECT_ERROR(run("UpSampling", {x, w}, {{"scale", "2"}, {"sample_type", "bilinear"}, {"num_args", "2"},
+                                          {"num_filter", "2"}}),
+               kInvalidArgument, "num_filter equal to the data's 3 channels");
+  EXPECT_ERROR(run("UpSampling", {x}, {{"scale", "2"}, {"sample_type", "bilinear"}, {"num_args", "1"}}),
+               kInvalidArgument, "bilinear takes 2 inputs");
+  EXPECT_ERROR(run("UpSampling", {testing::array({1, 2, 3}, Shape{3})}, {{"scale", "2"}, {"sample_type", "nearest"},
+                                                                      {"num_args", "1"}}),
+               kShape, "inputs must be NCHW");
+}
+
 }  // namespace
 }  // namespace sn
