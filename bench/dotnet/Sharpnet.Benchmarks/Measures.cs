@@ -16,6 +16,12 @@ public static class Measures
         "relu_16m", "sigmoid_16m", "add_16m", "bcast_add_16m", "sum_16m", "sum_rows_16m", "max_16m", "dot_1024", "dot_2048",
     };
 
+    /// <summary>NN layers (issue 7), batch 32, 64 channels, 56x56: bench/nn.sh runs them against TorchSharp.</summary>
+    public static readonly string[] NNNames =
+    {
+        "conv3x3_fwd", "conv3x3_fwdbwd", "conv1x1_fwd", "dwconv3x3_fwd", "bnrelu_fwdbwd", "maxpool_fwd", "fc4096_fwd",
+    };
+
     public static int Run(string name)
     {
         Engine.IntraOpThreads = ThreadCount();
@@ -192,8 +198,99 @@ public static class Measures
                 });
                 return 0;
             }
+            case "conv3x3_fwd":
+            case "conv3x3_fwdbwd":
+            case "conv1x1_fwd":
+            case "dwconv3x3_fwd":
+            {
+                bool oneByOne = name == "conv1x1_fwd", depthwise = name == "dwconv3x3_fwd", train = name.EndsWith("fwdbwd");
+                int outC = oneByOne ? 256 : 64, k = oneByOne ? 1 : 3, groups = depthwise ? 64 : 1;
+                using var x = NDArray.Random.Uniform(-1, 1, shape: (32, 64, 56, 56));
+                using var w = NDArray.Random.Uniform(-1, 1, shape: (outC, 64 / groups, k, k));
+                using var dy = NDArray.Random.Uniform(-1, 1, shape: (32, outC, 56, 56));
+                if (train)
+                {
+                    x.AttachGrad();
+                    w.AttachGrad();
+                }
+                Harness.Measure("sharpnet", name, 1, train ? 3 : 5, n =>
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        using var scope = NDArray.NewScope();
+                        NDArray y;
+                        using (train ? Autograd.Record() : Autograd.Pause())
+                            y = ND.Convolution(x, w, kernel: (k, k), pad: (k / 2, k / 2), numFilter: outC, numGroup: groups, noBias: true);
+                        if (train)
+                        {
+                            y.Backward(dy);
+                            w.Grad!.WaitToRead();
+                            x.Grad!.WaitToRead();
+                        }
+                        else
+                        {
+                            y.WaitToRead();
+                        }
+                    }
+                });
+                return 0;
+            }
+            case "bnrelu_fwdbwd":
+            {
+                using var x = NDArray.Random.Uniform(-1, 1, shape: (32, 64, 56, 56));
+                using var gamma = NDArray.Ones(64);
+                using var beta = NDArray.Zeros(64);
+                using var mean = NDArray.Zeros(64);
+                using var var_ = NDArray.Ones(64);
+                using var dy = NDArray.Random.Uniform(-1, 1, shape: (32, 64, 56, 56));
+                x.AttachGrad();
+                gamma.AttachGrad();
+                beta.AttachGrad();
+                Harness.Measure("sharpnet", name, 1, 5, n =>
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        using var scope = NDArray.NewScope();
+                        NDArray y;
+                        using (Autograd.Record())
+                            y = ND.Activation(ND.BatchNorm(x, gamma, beta, mean, var_, fixGamma: false), actType: "relu");
+                        y.Backward(dy);
+                        x.Grad!.WaitToRead();
+                        gamma.Grad!.WaitToRead();
+                    }
+                });
+                return 0;
+            }
+            case "maxpool_fwd":
+            {
+                using var x = NDArray.Random.Uniform(-1, 1, shape: (32, 64, 56, 56));
+                Harness.Measure("sharpnet", name, 1, 9, n =>
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        using var y = ND.Pooling(x, kernel: (3, 3), stride: (2, 2), pad: (1, 1), poolType: "max");
+                        y.WaitToRead();
+                    }
+                });
+                return 0;
+            }
+            case "fc4096_fwd":
+            {
+                using var x = NDArray.Random.Uniform(-1, 1, shape: (128, 4096));
+                using var w = NDArray.Random.Uniform(-1, 1, shape: (4096, 4096));
+                using var b = NDArray.Random.Uniform(0, 1, shape: 4096);
+                Harness.Measure("sharpnet", name, 1, 9, n =>
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        using var y = ND.FullyConnected(x, w, b, numHidden: 4096);
+                        y.WaitToRead();
+                    }
+                });
+                return 0;
+            }
             default:
-                Console.Error.WriteLine($"unknown measure '{name}'; expected one of {string.Join(", ", Names.Concat(TensorNames))}");
+                Console.Error.WriteLine($"unknown measure '{name}'; expected one of {string.Join(", ", Names.Concat(TensorNames).Concat(NNNames))}");
                 return 2;
         }
     }

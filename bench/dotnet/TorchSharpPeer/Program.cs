@@ -138,6 +138,74 @@ switch (args[1])
         });
         return 0;
     }
+    // NN layers (issue 7): batch 32, 64 channels, 56x56, float32, as Sharpnet.Benchmarks' NN measures.
+    case "conv3x3_fwd":
+    case "conv3x3_fwdbwd":
+    case "conv1x1_fwd":
+    case "dwconv3x3_fwd":
+    {
+        bool oneByOne = args[1] == "conv1x1_fwd", depthwise = args[1] == "dwconv3x3_fwd", train = args[1].EndsWith("fwdbwd");
+        long outC = oneByOne ? 256 : 64, k = oneByOne ? 1 : 3, groups = depthwise ? 64 : 1;
+        using var x = (torch.rand(32, 64, 56, 56) * 2 - 1).requires_grad_(train);
+        using var w = (torch.rand(outC, 64 / groups, k, k) * 2 - 1).requires_grad_(train);
+        using var dy = torch.rand(32, outC, 56, 56) * 2 - 1;
+        Harness.Measure("torchsharp", args[1], 1, train ? 3 : 5, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                using var y = torch.nn.functional.conv2d(x, w, padding: new long[] { k / 2, k / 2 }, groups: groups);
+                if (!train) continue;
+                y.backward(dy);
+                x.grad!.zero_();
+                w.grad!.zero_();
+            }
+        });
+        return 0;
+    }
+    case "bnrelu_fwdbwd":
+    {
+        using var x = (torch.rand(32, 64, 56, 56) * 2 - 1).requires_grad_(true);
+        using var gamma = torch.ones(64).requires_grad_(true);
+        using var beta = torch.zeros(64).requires_grad_(true);
+        using var mean = torch.zeros(64);
+        using var var_ = torch.ones(64);
+        using var dy = torch.rand(32, 64, 56, 56) * 2 - 1;
+        Harness.Measure("torchsharp", args[1], 1, 5, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                using var y = torch.nn.functional.relu(torch.nn.functional.batch_norm(x, mean, var_, gamma, beta, training: true, momentum: 0.1, eps: 1e-3));
+                y.backward(dy);
+            }
+        });
+        return 0;
+    }
+    case "maxpool_fwd":
+    {
+        using var x = torch.rand(32, 64, 56, 56) * 2 - 1;
+        Harness.Measure("torchsharp", args[1], 1, 9, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                using var y = torch.nn.functional.max_pool2d(x, new long[] { 3, 3 }, new long[] { 2, 2 }, new long[] { 1, 1 });
+            }
+        });
+        return 0;
+    }
+    case "fc4096_fwd":
+    {
+        using var x = torch.rand(128, 4096) * 2 - 1;
+        using var w = torch.rand(4096, 4096) * 2 - 1;
+        using var b = torch.rand(4096);
+        Harness.Measure("torchsharp", args[1], 1, 9, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                using var y = torch.nn.functional.linear(x, w, b);
+            }
+        });
+        return 0;
+    }
     default:
         Console.Error.WriteLine($"unknown measure '{args[1]}'");
         return 2;
