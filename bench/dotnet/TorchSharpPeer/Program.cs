@@ -155,7 +155,7 @@ switch (args[1])
             {
                 using var y = torch.nn.functional.conv2d(x, w, padding: new long[] { k / 2, k / 2 }, groups: groups);
                 if (!train) continue;
-                y.backward(dy);
+                y.backward(new[] { dy });
                 x.grad!.zero_();
                 w.grad!.zero_();
             }
@@ -175,7 +175,7 @@ switch (args[1])
             for (int i = 0; i < count; i++)
             {
                 using var y = torch.nn.functional.relu(torch.nn.functional.batch_norm(x, mean, var_, gamma, beta, training: true, momentum: 0.1, eps: 1e-3));
-                y.backward(dy);
+                y.backward(new[] { dy });
             }
         });
         return 0;
