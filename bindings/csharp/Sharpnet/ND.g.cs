@@ -594,6 +594,45 @@ public static partial class ND
         return OpInvoke.One(args, [data], @out);
     }
 
+    /// <summary>Transposed (fractionally strided) convolution over NC[D][H]W data with weight (channels, num_filter / num_group, kernel...); no bias unless no_bias=False.</summary>
+    /// <param name="data">Input data.</param>
+    /// <param name="weight">Input weight.</param>
+    /// <param name="bias">Input bias, used when no_bias is False; giving it or not sets no_bias unless that is given.</param>
+    /// <param name="kernel">Kernel size: (w,), (h, w) or (d, h, w). Required.</param>
+    /// <param name="stride">Stride per spatial axis (default 1). Default: ().</param>
+    /// <param name="dilate">Dilation per spatial axis (default 1: dense). Default: ().</param>
+    /// <param name="pad">Padding removed from both sides per spatial axis (default 0). Default: ().</param>
+    /// <param name="adj">Extra output extent at the end per spatial axis (&lt; stride). Default: ().</param>
+    /// <param name="targetShape">Output spatial shape; sets pad and adj (overrides them). Default: ().</param>
+    /// <param name="numFilter">Number of output channels. Required.</param>
+    /// <param name="numGroup">Number of groups the channels are split into. Default: 1.</param>
+    /// <param name="workspace">Workspace limit in MB (cuDNN; no effect on CPU). Default: 512.</param>
+    /// <param name="noBias">Whether to leave out the bias input. Default: True.</param>
+    /// <param name="cudnnTune">cuDNN algorithm choice (no effect on CPU). One of: fastest, limited_workspace, off. Default: None.</param>
+    /// <param name="cudnnOff">Turn cuDNN off (no effect on CPU). Default: False.</param>
+    /// <param name="layout">Data layout; None is NCW, NCHW or NCDHW by the kernel's rank. One of: NCDHW, NCHW, NCW, NDHWC, NHWC, NWC. Default: None.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray Deconvolution(NDArray data, NDArray weight, NDArray? bias = null, Shape? kernel = null, Shape? stride = null, Shape? dilate = null, Shape? pad = null, Shape? adj = null, Shape? targetShape = null, long? numFilter = null, long? numGroup = null, long? workspace = null, bool? noBias = null, string? cudnnTune = null, bool? cudnnOff = null, string? layout = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_Deconvolution.Op);
+        args.Add(OpTable.Op_Deconvolution.PKernel, kernel);
+        args.Add(OpTable.Op_Deconvolution.PStride, stride);
+        args.Add(OpTable.Op_Deconvolution.PDilate, dilate);
+        args.Add(OpTable.Op_Deconvolution.PPad, pad);
+        args.Add(OpTable.Op_Deconvolution.PAdj, adj);
+        args.Add(OpTable.Op_Deconvolution.PTargetShape, targetShape);
+        args.Add(OpTable.Op_Deconvolution.PNumFilter, numFilter);
+        args.Add(OpTable.Op_Deconvolution.PNumGroup, numGroup);
+        args.Add(OpTable.Op_Deconvolution.PWorkspace, workspace);
+        args.Add(OpTable.Op_Deconvolution.PNoBias, noBias);
+        args.Add(OpTable.Op_Deconvolution.PCudnnTune, cudnnTune);
+        args.Add(OpTable.Op_Deconvolution.PCudnnOff, cudnnOff);
+        args.Add(OpTable.Op_Deconvolution.PLayout, layout);
+        if (noBias is null) args.Add(OpTable.Op_Deconvolution.PNoBias, bias is not null ? false : true);
+        if (bias is null) return OpInvoke.One(args, [data, weight], @out);
+        return OpInvoke.One(args, [data, weight, bias], @out);
+    }
+
     /// <summary>Radians to degrees.</summary>
     /// <param name="data">Input data.</param>
     /// <param name="out">An array to write the result into instead of a new one.</param>
@@ -2730,6 +2769,27 @@ public static partial class ND
         return OpInvoke.One(args, [], @out);
     }
 
+    /// <summary>Upsamples NCHW data by an integer scale: nearest (several inputs, concatenated or summed) or bilinear (a depthwise deconvolution with a weight input).</summary>
+    /// <param name="data">The inputs.</param>
+    /// <param name="scale">Upsampling factor. Required.</param>
+    /// <param name="numFilter">Channels of the data (bilinear). Default: 0.</param>
+    /// <param name="sampleType">Upsampling method. One of: bilinear, nearest. Required.</param>
+    /// <param name="multiInputMode">How nearest combines several inputs. One of: concat, sum. Default: concat.</param>
+    /// <param name="workspace">Workspace limit in MB (cuDNN; no effect on CPU). Default: 512.</param>
+    /// <param name="out">An array to write the result into instead of a new one.</param>
+    public static NDArray UpSampling(IReadOnlyList<NDArray> data, long? scale = null, long? numFilter = null, string? sampleType = null, string? multiInputMode = null, long? workspace = null, NDArray? @out = null)
+    {
+        using var args = OpArgs.Rent(OpTable.Op_UpSampling.Op);
+        ArgumentNullException.ThrowIfNull(data);
+        args.Add(OpTable.Op_UpSampling.PNumArgs, (long)data.Count);
+        args.Add(OpTable.Op_UpSampling.PScale, scale);
+        args.Add(OpTable.Op_UpSampling.PNumFilter, numFilter);
+        args.Add(OpTable.Op_UpSampling.PSampleType, sampleType);
+        args.Add(OpTable.Op_UpSampling.PMultiInputMode, multiInputMode);
+        args.Add(OpTable.Op_UpSampling.PWorkspace, workspace);
+        return OpInvoke.One(args, OpInvoke.AsSpan(data), @out);
+    }
+
     /// <summary>x where condition is nonzero, else y; condition has x's shape or is 1-D over x's first axis.</summary>
     /// <param name="condition">Input condition.</param>
     /// <param name="x">Input x.</param>
@@ -3225,6 +3285,24 @@ internal static class OpTable
         internal static readonly int PLayout = Op.Param("layout").Index;
     }
 
+    internal static class Op_Deconvolution
+    {
+        internal static readonly Operator Op = Operator.Get("Deconvolution");
+        internal static readonly int PKernel = Op.Param("kernel").Index;
+        internal static readonly int PStride = Op.Param("stride").Index;
+        internal static readonly int PDilate = Op.Param("dilate").Index;
+        internal static readonly int PPad = Op.Param("pad").Index;
+        internal static readonly int PAdj = Op.Param("adj").Index;
+        internal static readonly int PTargetShape = Op.Param("target_shape").Index;
+        internal static readonly int PNumFilter = Op.Param("num_filter").Index;
+        internal static readonly int PNumGroup = Op.Param("num_group").Index;
+        internal static readonly int PWorkspace = Op.Param("workspace").Index;
+        internal static readonly int PNoBias = Op.Param("no_bias").Index;
+        internal static readonly int PCudnnTune = Op.Param("cudnn_tune").Index;
+        internal static readonly int PCudnnOff = Op.Param("cudnn_off").Index;
+        internal static readonly int PLayout = Op.Param("layout").Index;
+    }
+
     internal static class Op_Dropout
     {
         internal static readonly Operator Op = Operator.Get("Dropout");
@@ -3384,6 +3462,17 @@ internal static class OpTable
         internal static readonly Operator Op = Operator.Get("SwapAxis");
         internal static readonly int PDim1 = Op.Param("dim1").Index;
         internal static readonly int PDim2 = Op.Param("dim2").Index;
+    }
+
+    internal static class Op_UpSampling
+    {
+        internal static readonly Operator Op = Operator.Get("UpSampling");
+        internal static readonly int PScale = Op.Param("scale").Index;
+        internal static readonly int PNumFilter = Op.Param("num_filter").Index;
+        internal static readonly int PSampleType = Op.Param("sample_type").Index;
+        internal static readonly int PMultiInputMode = Op.Param("multi_input_mode").Index;
+        internal static readonly int PNumArgs = Op.Param("num_args").Index;
+        internal static readonly int PWorkspace = Op.Param("workspace").Index;
     }
 
     internal static class Op_adamw_update
