@@ -74,6 +74,20 @@ void for_channel(const Layout& l, int64_t c, F&& f) {
   }
 }
 
+// Sums f(i) over a channel: each contiguous row in the compute type (vectorised), rows added in double.
+template <class C, class F>
+double channel_sum(const Layout& l, int64_t c, F&& f) {
+  double total = 0;
+  for (int64_t o = 0; o < l.outer; ++o) {
+    const int64_t base = (o * l.channels + c) * l.inner;
+    C row = 0;
+#pragma omp simd reduction(+ : row)
+    for (int64_t i = 0; i < l.inner; ++i) row += f(base + i);
+    total += static_cast<double>(row);
+  }
+  return total;
+}
+
 void bn_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const auto& p = ctx.params<BatchNormParam>();
   const Layout l = layout_of(*ctx.attrs.op, p, in[0].shape);
@@ -85,17 +99,12 @@ void bn_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<c
     T *y = out[0].ptr<T>(), *mean_out = out[1].ptr<T>(), *invstd_out = out[2].ptr<T>();
     parallel_for(l.channels, ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
       for (int64_t c = lo; c < hi; ++c) {
+        using C = compute_t<T>;
         double mean, var;
         if (batch_stats) {
-          double s = 0;
-          for_channel(l, c, [&](int64_t i) { s += static_cast<double>(load(x[i])); });
-          mean = m > 0 ? s / m : 0;
-          double ss = 0;  // two passes: no cancellation
-          for_channel(l, c, [&](int64_t i) {
-            const double d = static_cast<double>(load(x[i])) - mean;
-            ss += d * d;
-          });
-          var = m > 0 ? ss / m : 0;
+          mean = m > 0 ? channel_sum<C>(l, c, [&](int64_t i) { return load(x[i]); }) / m : 0;
+          const C mc = static_cast<C>(mean);  // two passes: no cancellation
+          var = m > 0 ? channel_sum<C>(l, c, [&](int64_t i) { return (load(x[i]) - mc) * (load(x[i]) - mc); }) / m : 0;
           moving_mean[c] = store<T>(static_cast<double>(load(moving_mean[c])) * p.momentum + mean * (1 - p.momentum));
           moving_var[c] = store<T>(static_cast<double>(load(moving_var[c])) * p.momentum + var * (1 - p.momentum));
         } else {
@@ -105,7 +114,6 @@ void bn_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<c
         const double invstd = 1 / std::sqrt(var + p.eps);
         const double scale = (p.fix_gamma ? 1.0 : static_cast<double>(load(gamma[c]))) * invstd;
         const double shift = static_cast<double>(load(beta[c])) - mean * scale;
-        using C = compute_t<T>;
         const C sc = static_cast<C>(scale), sh = static_cast<C>(shift);
         for_channel(l, c, [&](int64_t i) { y[i] = store<T>(load(x[i]) * sc + sh); });
         mean_out[c] = store<T>(mean);
@@ -164,12 +172,9 @@ void bn_backward_kernel(const OpContext& ctx, std::span<const TensorView> in, st
     parallel_for(l.channels, ctx.run.num_threads, [&](int64_t lo, int64_t hi) {
       for (int64_t c = lo; c < hi; ++c) {
         const double mu = static_cast<double>(load(mean[c])), is = static_cast<double>(load(invstd[c]));
-        double sum_dy = 0, sum_dy_xhat = 0;
-        for_channel(l, c, [&](int64_t i) {
-          const double d = static_cast<double>(load(dy[i]));
-          sum_dy += d;
-          sum_dy_xhat += d * (static_cast<double>(load(x[i])) - mu) * is;
-        });
+        const C mu_c = static_cast<C>(mu);
+        const double sum_dy = channel_sum<C>(l, c, [&](int64_t i) { return load(dy[i]); });
+        const double sum_dy_xhat = is * channel_sum<C>(l, c, [&](int64_t i) { return load(dy[i]) * (load(x[i]) - mu_c); });
         const double g = p.fix_gamma ? 1.0 : static_cast<double>(load(gamma[c]));
         const C k = static_cast<C>(g * is);
         if (batch_stats && m > 0) {
