@@ -6,7 +6,8 @@ namespace Sharpnet.Tests;
 [NonParallelizable]
 public class NDArrayMemoryTests
 {
-    private static void Settle()
+    // Finalises what other tests left to the GC, so a live count can be compared (NNTests uses it too).
+    internal static void Settle()
     {
         for (int i = 0; i < 3; i++)
         {

@@ -3,7 +3,8 @@ using NUnit.Framework;
 namespace Sharpnet.Tests;
 
 // Neural-network layers through the generated ND methods: the seed convolution, and a small CNN trained with
-// autograd and the fused SGD update.
+// autograd and the fused SGD update. Live counts are process-wide: these tests run alone.
+[NonParallelizable]
 public class NNTests
 {
     [Test]
@@ -23,6 +24,7 @@ public class NNTests
     [Test]
     public void SmallCnnLearnsAndReleasesItsArrays()
     {
+        NDArrayMemoryTests.Settle();
         long before = NDArray.LiveCount;
         using (NDArray.NewScope())
         {
@@ -86,7 +88,7 @@ public class NNTests
             }
             Assert.That(movingVar.ToArray<float>(), Has.None.EqualTo(1f), "training updated the moving variance");
         }
-        NDArray.WaitAll();
+        NDArrayMemoryTests.Settle();
         Assert.That(NDArray.LiveCount, Is.EqualTo(before), "every array of the scope was released");
     }
 }

@@ -84,10 +84,14 @@ TEST(Deconvolution, OutputShapesAndBadInput) {
   NDArray x = testing::array(std::vector<float>(1 * 2 * 3 * 3, 1.0f), Shape{1, 2, 3, 3});
   NDArray w = testing::array(std::vector<float>(2 * 4 * 4 * 4, 1.0f), Shape{2, 4, 4, 4});
   // stride (in - 1) + kernel - 2 pad + adj; target_shape picks pad and adj.
-  EXPECT_EQ(call("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "4"}, {"stride", "(2, 2)"},
-                                           {"pad", "(1, 1)"}, {"adj", "(1, 0)"}}).shape(), (Shape{1, 4, 7, 6}));
-  EXPECT_EQ(call("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "4"}, {"stride", "(2, 2)"},
-                                           {"target_shape", "(5, 7)"}}).shape(), (Shape{1, 4, 5, 7}));
+  NDArray a = call("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "4"}, {"stride", "(2, 2)"},
+                                             {"pad", "(1, 1)"}, {"adj", "(1, 0)"}});
+  NDArray b = call("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "4"}, {"stride", "(2, 2)"},
+                                             {"target_shape", "(5, 7)"}});
+  a.wait_to_read();
+  b.wait_to_read();
+  EXPECT_EQ(a.shape(), (Shape{1, 4, 7, 6}));
+  EXPECT_EQ(b.shape(), (Shape{1, 4, 5, 7}));
   EXPECT_ERROR(run("Deconvolution", {x, w}, {{"kernel", "(4, 4)"}, {"num_filter", "4"}, {"stride", "(2, 2)"},
                                               {"adj", "(2, 0)"}}),
                kInvalidArgument, "must be >= 0 and smaller than stride");

@@ -149,7 +149,8 @@ std::shared_ptr<const DnnlPlan> make_plan(ConvDir dir, const ConvGeom& g, memory
 }
 
 std::shared_ptr<const DnnlPlan> plan_for(ConvDir dir, const ConvGeom& g, DType dtype, bool bias, std::string_view op) {
-  static onednn::PrimitiveCache<std::shared_ptr<const DnnlPlan>> cache;
+  // Leaked: a kernel still running on an engine worker while the process exits must not find it destroyed.
+  static auto& cache = *new onednn::PrimitiveCache<std::shared_ptr<const DnnlPlan>>();
   std::string key = onednn::cache_key(int64_t{static_cast<int>(dir)}, ':', int64_t{static_cast<int>(dtype)}, ':',
                                       int64_t{bias}, ':', g.batch, ',', g.in_c, ',', g.out_c, ',',
                                       g.groups, ':', int64_t{g.nsp});

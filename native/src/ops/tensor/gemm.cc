@@ -18,7 +18,7 @@ void gemm_dnnl(const void* a, const void* b, void* c, DType dtype, int64_t batch
   memory::dims a_dims{batch, m, k}, b_dims{batch, k, n}, c_dims{batch, m, n};
   memory::dims a_strides = ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1};
   memory::dims b_strides = tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1};
-  static onednn::PrimitiveCache<matmul> cache;
+  static auto& cache = *new onednn::PrimitiveCache<matmul>();  // leaked, as the convolution plans
   std::string key = onednn::cache_key(int64_t{static_cast<int>(dtype)}, ':', batch, 'x', m, 'x', k, 'x', n, ':',
                                       int64_t{ta}, int64_t{tb});
   // Explicit strides (no `any` format): the primitive takes the data as laid out, so the same
