@@ -5,7 +5,9 @@
 // (1 - momentum). Otherwise it uses the moving statistics. fix_gamma (the default) treats gamma as 1 and gives it
 // a zero gradient. The hidden outputs are the mean and the inverse standard deviation used (MXNet's CPU kernel),
 // which output_mean_var makes visible and the gradient reads.
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "ops/gradient.h"
 #include "ops/op_utils.h"
@@ -74,18 +76,23 @@ void for_channel(const Layout& l, int64_t c, F&& f) {
   }
 }
 
-// Sums f(i) over a channel: each contiguous row in the compute type (vectorised), rows added in double.
-template <class C, class F>
-double channel_sum(const Layout& l, int64_t c, F&& f) {
-  double total = 0;
+// Sums f(i) and g(i) over a channel in one pass: each contiguous row in the compute type (vectorised), rows
+// added in double.
+template <class C, class F, class G>
+std::pair<double, double> channel_sums(const Layout& l, int64_t c, F&& f, G&& g) {
+  double tf = 0, tg = 0;
   for (int64_t o = 0; o < l.outer; ++o) {
     const int64_t base = (o * l.channels + c) * l.inner;
-    C row = 0;
-#pragma omp simd reduction(+ : row)
-    for (int64_t i = 0; i < l.inner; ++i) row += f(base + i);
-    total += static_cast<double>(row);
+    C rf = 0, rg = 0;
+#pragma omp simd reduction(+ : rf, rg)
+    for (int64_t i = 0; i < l.inner; ++i) {
+      rf += f(base + i);
+      rg += g(base + i);
+    }
+    tf += static_cast<double>(rf);
+    tg += static_cast<double>(rg);
   }
-  return total;
+  return {tf, tg};
 }
 
 void bn_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
@@ -102,9 +109,14 @@ void bn_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<c
         using C = compute_t<T>;
         double mean, var;
         if (batch_stats) {
-          mean = m > 0 ? channel_sum<C>(l, c, [&](int64_t i) { return load(x[i]); }) / m : 0;
-          const C mc = static_cast<C>(mean);  // two passes: no cancellation
-          var = m > 0 ? channel_sum<C>(l, c, [&](int64_t i) { return (load(x[i]) - mc) * (load(x[i]) - mc); }) / m : 0;
+          // One pass over values shifted by the channel's first one: E[(x-k)^2] - E[x-k]^2 loses little to
+          // cancellation when k is near the mean, as a sample of the data is.
+          const C k = l.outer * l.inner > 0 ? load(x[c * l.inner]) : C(0);
+          const auto [s1, s2] = channel_sums<C>(l, c, [&](int64_t i) { return load(x[i]) - k; },
+                                               [&](int64_t i) { return (load(x[i]) - k) * (load(x[i]) - k); });
+          const double d = m > 0 ? s1 / m : 0;
+          mean = static_cast<double>(k) + d;
+          var = m > 0 ? std::max(s2 / m - d * d, 0.0) : 0;
           moving_mean[c] = store<T>(static_cast<double>(load(moving_mean[c])) * p.momentum + mean * (1 - p.momentum));
           moving_var[c] = store<T>(static_cast<double>(load(moving_var[c])) * p.momentum + var * (1 - p.momentum));
         } else {
@@ -173,8 +185,9 @@ void bn_backward_kernel(const OpContext& ctx, std::span<const TensorView> in, st
       for (int64_t c = lo; c < hi; ++c) {
         const double mu = static_cast<double>(load(mean[c])), is = static_cast<double>(load(invstd[c]));
         const C mu_c = static_cast<C>(mu);
-        const double sum_dy = channel_sum<C>(l, c, [&](int64_t i) { return load(dy[i]); });
-        const double sum_dy_xhat = is * channel_sum<C>(l, c, [&](int64_t i) { return load(dy[i]) * (load(x[i]) - mu_c); });
+        const auto [sum_dy, sum_dy_xc] = channel_sums<C>(l, c, [&](int64_t i) { return load(dy[i]); },
+                                                         [&](int64_t i) { return load(dy[i]) * (load(x[i]) - mu_c); });
+        const double sum_dy_xhat = is * sum_dy_xc;
         const double g = p.fix_gamma ? 1.0 : static_cast<double>(load(gamma[c]));
         const C k = static_cast<C>(g * is);
         if (batch_stats && m > 0) {
