@@ -3,7 +3,8 @@
 // STREAM-like OpenMP loop built with Sharpnet's flags (ratio of GB/s, i.e. of
 // time for the same bytes), and dot vs a oneDNN matmul primitive and
 // dnnl_sgemm called directly (ratio of GFLOP/s); convolutions (3x3, 1x1, depthwise; 56x56, batch 32) forward and
-// forward+backward vs oneDNN's convolution primitives called directly.
+// forward+backward vs oneDNN's convolution primitives called directly; BatchNorm (training) and max pooling forward and
+// forward+backward vs their oneDNN primitives.
 //   sharpnet_tensor_compare [rounds] [measure ...]     (OMP_NUM_THREADS sets both sides' threads)
 // Prints a table and one JSON line per measure; ratio = yardstick time / Sharpnet time (higher is better).
 #include <oneapi/dnnl/dnnl.hpp>
@@ -61,11 +62,88 @@ NDArray filled(const Shape& s, float lo, float hi, uint64_t seed) {
 
 OpAttrs op(const char* name, std::vector<ParamKV> params = {}) { return OpRegistry::get().at(name).parse(params); }
 
-// One Sharpnet call, waited for.
-void run(const OpAttrs& attrs, std::vector<NDArray> in, std::vector<NDArray> out = {}) {
-  auto r = invoke(attrs, in, out, InvokeFlags{});
+// One Sharpnet call, waited for; its outputs (hidden ones included).
+std::vector<NDArray> run(const OpAttrs& attrs, std::vector<NDArray> in, std::vector<NDArray> out = {},
+                         bool training = false) {
+  InvokeFlags flags;
+  flags.training = training;
+  auto r = invoke(attrs, in, out, flags);
   for (const NDArray& a : r) a.wait_to_read();
+  return r;
 }
+
+// BatchNorm (training) and max pooling on oneDNN's primitives over plain NCHW arrays, forward and backward.
+class DirectBatchNorm {
+ public:
+  DirectBatchNorm(const dnnl::memory::dims& dims, float eps, void* x, void* y, void* dy, void* dx)
+      : eng_(dnnl::engine::kind::cpu, 0), strm_(eng_) {
+    using namespace dnnl;
+    const memory::desc md(dims, memory::data_type::f32, memory::format_tag::nchw);
+    const memory::desc cmd({dims[1]}, memory::data_type::f32, memory::format_tag::x);
+    const memory::desc ssmd({2, dims[1]}, memory::data_type::f32, memory::format_tag::nc);
+    const auto flags = normalization_flags::use_scale_shift;
+    const batch_normalization_forward::primitive_desc fpd(
+        batch_normalization_forward::desc(prop_kind::forward_training, md, eps, flags), eng_);
+    const batch_normalization_backward::primitive_desc bpd(
+        batch_normalization_backward::desc(prop_kind::backward, md, md, eps, flags), eng_, fpd);
+    fwd_ = batch_normalization_forward(fpd);
+    bwd_ = batch_normalization_backward(bpd);
+    x_ = memory(md, eng_, x), y_ = memory(md, eng_, y), dy_ = memory(md, eng_, dy), dx_ = memory(md, eng_, dx);
+    mean_ = memory(cmd, eng_), var_ = memory(cmd, eng_), ss_ = memory(ssmd, eng_), dss_ = memory(ssmd, eng_);
+    float* ss = static_cast<float*>(ss_.get_data_handle());
+    for (int64_t c = 0; c < dims[1]; ++c) ss[c] = 1, ss[dims[1] + c] = 0;
+  }
+  void forward() {
+    fwd_.execute(strm_, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, y_}, {DNNL_ARG_MEAN, mean_}, {DNNL_ARG_VARIANCE, var_},
+                         {DNNL_ARG_SCALE_SHIFT, ss_}});
+    strm_.wait();
+  }
+  void backward() {
+    bwd_.execute(strm_, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_MEAN, mean_}, {DNNL_ARG_VARIANCE, var_}, {DNNL_ARG_DIFF_DST, dy_},
+                         {DNNL_ARG_SCALE_SHIFT, ss_}, {DNNL_ARG_DIFF_SRC, dx_}, {DNNL_ARG_DIFF_SCALE_SHIFT, dss_}});
+    strm_.wait();
+  }
+
+ private:
+  dnnl::engine eng_;
+  dnnl::stream strm_;
+  dnnl::primitive fwd_, bwd_;
+  dnnl::memory x_, y_, dy_, dx_, mean_, var_, ss_, dss_;
+};
+
+class DirectMaxPool {
+ public:
+  DirectMaxPool(const dnnl::memory::dims& in, const dnnl::memory::dims& out, int64_t k, int64_t s, int64_t p, void* x,
+                void* y, void* dy, void* dx)
+      : eng_(dnnl::engine::kind::cpu, 0), strm_(eng_) {
+    using namespace dnnl;
+    const memory::desc xmd(in, memory::data_type::f32, memory::format_tag::nchw),
+        ymd(out, memory::data_type::f32, memory::format_tag::nchw);
+    const memory::dims kk{k, k}, ss{s, s}, pp{p, p};
+    const pooling_forward::primitive_desc fpd(
+        pooling_forward::desc(prop_kind::forward_training, algorithm::pooling_max, xmd, ymd, ss, kk, pp, pp), eng_);
+    const pooling_backward::primitive_desc bpd(
+        pooling_backward::desc(algorithm::pooling_max, xmd, ymd, ss, kk, pp, pp), eng_, fpd);
+    fwd_ = pooling_forward(fpd);
+    bwd_ = pooling_backward(bpd);
+    x_ = memory(xmd, eng_, x), y_ = memory(ymd, eng_, y), dy_ = memory(ymd, eng_, dy), dx_ = memory(xmd, eng_, dx);
+    ws_ = memory(fpd.workspace_desc(), eng_);
+  }
+  void forward() {
+    fwd_.execute(strm_, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, y_}, {DNNL_ARG_WORKSPACE, ws_}});
+    strm_.wait();
+  }
+  void backward() {
+    bwd_.execute(strm_, {{DNNL_ARG_DIFF_DST, dy_}, {DNNL_ARG_WORKSPACE, ws_}, {DNNL_ARG_DIFF_SRC, dx_}});
+    strm_.wait();
+  }
+
+ private:
+  dnnl::engine eng_;
+  dnnl::stream strm_;
+  dnnl::primitive fwd_, bwd_;
+  dnnl::memory x_, y_, dy_, dx_, ws_;
+};
 
 // A convolution on oneDNN as its documentation shows it for plain NCHW user memory: primitives created once with
 // `any` layouts, user arrays reordered into the chosen layouts and the results back, per call.
@@ -275,6 +353,48 @@ int main(int argc, char** argv) {
                           direct->backward();
                         },
                         3});
+  }
+
+  // BatchNorm (training, batch statistics) and 3x3/2 max pooling vs oneDNN's primitives on the same NCHW arrays.
+  {
+    const Shape s{32, 64, 56, 56}, c{64};
+    NDArray x = filled(s, -1, 1, 14), y = filled(s, 0, 0, 15), dy = filled(s, -1, 1, 16), dx = filled(s, 0, 0, 17);
+    NDArray gamma = filled(c, 1, 1, 18), beta = filled(c, 0, 0, 19), mm = filled(c, 0, 0, 20), mv = filled(c, 1, 1, 21);
+    NDArray dgamma = filled(c, 0, 0, 22), dbeta = filled(c, 0, 0, 23);
+    const OpAttrs bn = op("BatchNorm", {{"fix_gamma", "False"}, {"eps", "1e-3"}});
+    const OpAttrs bn_bwd = op("_backward_BatchNorm", {{"fix_gamma", "False"}, {"eps", "1e-3"}});
+    const std::vector<NDArray> stats = run(bn, {x, gamma, beta, mm, mv}, {}, true);  // y, mean, inverse std
+    auto direct = std::make_shared<DirectBatchNorm>(dnnl::memory::dims{32, 64, 56, 56}, 1e-3f, x.data(), y.data(),
+                                                    dy.data(), dx.data());
+    measures.push_back({"bn_fwd", "oneDNN batch_normalization", [=] { run(bn, {x, gamma, beta, mm, mv}, {y}, true); },
+                        [direct] { direct->forward(); }, 7});
+    measures.push_back({"bn_fwdbwd", "oneDNN batch_normalization", [=] {
+                          run(bn, {x, gamma, beta, mm, mv}, {y}, true);
+                          run(bn_bwd, {dy, x, gamma, stats[1], stats[2]}, {dx, dgamma, dbeta}, true);
+                        },
+                        [direct] {
+                          direct->forward();
+                          direct->backward();
+                        },
+                        5});
+    const Shape ps{32, 64, 28, 28};
+    NDArray py = filled(ps, 0, 0, 24), pdy = filled(ps, -1, 1, 25);
+    const OpAttrs pool = op("Pooling", {{"kernel", "(3, 3)"}, {"stride", "(2, 2)"}, {"pad", "(1, 1)"}});
+    const OpAttrs pool_bwd = op("_backward_Pooling", {{"kernel", "(3, 3)"}, {"stride", "(2, 2)"}, {"pad", "(1, 1)"}});
+    const std::vector<NDArray> pooled = run(pool, {x});  // output, argmax
+    auto direct_pool = std::make_shared<DirectMaxPool>(dnnl::memory::dims{32, 64, 56, 56}, dnnl::memory::dims{32, 64, 28, 28},
+                                                       3, 2, 1, x.data(), py.data(), pdy.data(), dx.data());
+    measures.push_back({"maxpool_fwd", "oneDNN pooling (max)", [=] { run(pool, {x}, {py}); },
+                        [direct_pool] { direct_pool->forward(); }, 9});
+    measures.push_back({"maxpool_fwdbwd", "oneDNN pooling (max)", [=] {
+                          run(pool, {x}, {py});
+                          run(pool_bwd, {pdy, x, pooled[0], pooled[1]}, {dx});
+                        },
+                        [direct_pool] {
+                          direct_pool->forward();
+                          direct_pool->backward();
+                        },
+                        7});
   }
 
   std::vector<Result> results;
