@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The NN-layer ratio table (issue 7, PERF.md): Sharpnet vs oneDNN 2.6 primitives (convolution, batch normalisation,
-# max pooling) called directly on
-# the same NCHW arrays (ratio = oneDNN time / Sharpnet time, >= 0.9 is the target) and vs TorchSharp in its own
-# process (ratio = Sharpnet time / TorchSharp time, lower is better). Batch 32, 64 channels, 56x56, float32.
+# max pooling) called directly on the same NCHW arrays (ratio = oneDNN time / Sharpnet time, >= 0.9 is the target)
+# and vs TorchSharp in its own process (ratio = Sharpnet time / TorchSharp time, lower is better). Batch 32, 64 channels, 56x56, float32.
 #   bench/nn.sh            ROUNDS=3 OMP_NUM_THREADS=2 by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
