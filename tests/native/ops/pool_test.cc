@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "op_calls.h"
 #include "test_arrays.h"
@@ -35,6 +36,15 @@ TEST(Pooling, MaxPropagatesNaN) {
   auto y = testing::values<float>(call("Pooling", {x}, {{"kernel", "(1, 2)"}, {"stride", "(1, 2)"}}));
   EXPECT_TRUE(std::isnan(y[0]));
   EXPECT_EQ(y[1], 7);
+  // Ties and all -inf: the first position wins, on the 2-d fast path and the general (3-d) loops alike.
+  const float inf = std::numeric_limits<float>::infinity();
+  for (const char* kernel : {"(1, 2)", "(1, 1, 2)"}) {
+    const bool three = std::string(kernel) == "(1, 1, 2)";
+    NDArray z = testing::array({-inf, -inf, 3, 3}, three ? Shape{1, 1, 1, 1, 4} : Shape{1, 1, 1, 4});
+    auto out = testing::call_all("Pooling", {z}, {{"kernel", kernel}, {"stride", three ? "(1, 1, 2)" : "(1, 2)"}});
+    EXPECT_EQ(testing::values<float>(out[0]), (std::vector<float>{-inf, 3})) << kernel;
+    EXPECT_EQ(testing::values<int32_t>(out[1]), (std::vector<int32_t>{0, 2})) << kernel;
+  }
 }
 
 TEST(Pooling, BadInputIsAClearError) {
