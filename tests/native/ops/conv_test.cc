@@ -74,6 +74,11 @@ TEST(Convolution, BadInputIsAClearError) {
                kInvalidArgument, "stride must be empty or have 2 items");
   EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3, 3)"}, {"num_filter", "6"}, {"stride", "(0, 1)"}}),
                kInvalidArgument, "stride items must be >= 1");
+  EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3, 3)"}, {"num_filter", "6"},
+                                              {"dilate", "(4611686018427387904, 1)"}}),
+               kInvalidArgument, "dilate items must be >= 1 and fit in 32 bits");
+  EXPECT_ERROR(run("Pooling", {x}, {{"kernel", "(2, 2)"}, {"pad", "(4611686018427387904, 0)"}}), kInvalidArgument,
+               "pad items must be >= 0 and fit in 32 bits");
   EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3, 3)"}, {"num_filter", "6"}, {"layout", "NHWC"}}),
                kInvalidArgument, "layout must be NCHW");
   EXPECT_ERROR(run("Convolution", {x, w, b}, {{"kernel", "(3, 3)"}, {"num_filter", "5"}}), kShape, "weight");

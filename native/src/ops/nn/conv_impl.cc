@@ -1,5 +1,6 @@
 #include "ops/nn/conv_impl.h"
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "core/convert.h"
 #include "ops/dnnl/dnnl_util.h"
+#include "ops/gradient.h"
 #include "ops/op_utils.h"
 
 namespace sn {
@@ -378,7 +380,9 @@ void set_conv_window(const OpDef& op, ConvGeom& g, const Shape& kernel, const Sh
                  " items like kernel ", kernel, ", got ", t);
     for (int i = 0; i < nsp; ++i) {
       const int64_t v = t.ndim() == 0 ? dflt : t[i];
-      SN_CHECK(v >= lo, op.name, ": ", name, " items must be >= ", lo, ", got ", t);
+      // MXNet's window items are 32-bit; the bound also keeps extent arithmetic (dilate * kernel) from overflowing.
+      SN_CHECK(v >= lo && v <= std::numeric_limits<int32_t>::max(), op.name, ": ", name, " items must be >= ", lo,
+               " and fit in 32 bits, got ", t);
       dst[static_cast<size_t>(3 - nsp + i)] = v;
     }
   };
@@ -389,6 +393,25 @@ void set_conv_window(const OpDef& op, ConvGeom& g, const Shape& kernel, const Sh
   fill(stride, "stride", 1, 1, g.stride);
   fill(dilate, "dilate", 1, 1, g.dilate);
   fill(pad, "pad", 0, 0, g.pad);
+}
+
+void conv_like_grad(GradBuilder& b, const char* backward, bool no_bias) {
+  const std::vector<GradValue> g = b.apply(backward, {b.out_grad(0), b.input(0), b.input(1)}, b.attrs());
+  for (int i = 0; i < (no_bias ? 2 : 3); ++i) b.set_input_grad(i, g[static_cast<size_t>(i)]);
+}
+
+void conv_like_backward_grad(GradBuilder& b, const char* forward, const char* backward, bool no_bias,
+                             std::initializer_list<std::string_view> window) {
+  const GradValue og = b.input(0), data = b.input(1), w = b.input(2), gd = b.out_grad(0), gw = b.out_grad(1);
+  GradParams without_bias(b.attrs(), window);
+  without_bias.add("no_bias", "True");
+  const GradValue via_w = b.op(forward, {gd, w}, without_bias.view());
+  const GradValue via_data = no_bias ? b.op(forward, {data, gw}, without_bias.view())
+                                     : b.apply(forward, {data, gw, b.out_grad(2)}, b.attrs())[0];
+  b.set_input_grad(0, b.op("elemwise_add", {via_w, via_data}));
+  const std::vector<GradValue> g = b.apply(backward, {og, gd, gw}, b.attrs());
+  b.set_input_grad(1, g[0]);
+  b.set_input_grad(2, g[1]);
 }
 
 size_t conv_workspace(ConvDir dir, const ConvGeom& g, DType dtype, bool bias, std::string_view op) {

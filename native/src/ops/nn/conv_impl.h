@@ -6,12 +6,15 @@
 
 #include <array>
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 
 #include "ops/registry.h"
 
 namespace sn {
+
+class GradBuilder;
 
 // Activations NC + 1 to 3 spatial axes, weights (out_c, in_c / groups, kernel...). The spatial axes are kept
 // padded to three in front (extent 1, kernel 1, stride 1, pad 0, dilate 1) so the loops are written once.
@@ -22,6 +25,15 @@ struct ConvGeom {
   int64_t in_size() const { return in[0] * in[1] * in[2]; }
   int64_t out_size() const { return out[0] * out[1] * out[2]; }
   int64_t kernel_size() const { return kernel[0] * kernel[1] * kernel[2]; }
+  Shape in_shape() const { return activation_shape(in_c, in); }
+  Shape out_shape() const { return activation_shape(out_c, out); }
+
+ private:
+  Shape activation_shape(int64_t c, const std::array<int64_t, 3>& ext) const {
+    Shape s{batch, c};
+    for (int i = 3 - nsp; i < 3; ++i) s.push_back(ext[static_cast<size_t>(i)]);
+    return s;
+  }
 };
 
 // Output extent along one axis (rounded down, as MXNet and oneDNN).
@@ -37,6 +49,23 @@ void set_layout_names(Field&& field) {
   field.set_enum({{"NCDHW", ConvLayout::kNCDHW}, {"NCHW", ConvLayout::kNCHW}, {"NCW", ConvLayout::kNCW},
                   {"NDHWC", ConvLayout::kNDHWC}, {"NHWC", ConvLayout::kNHWC}, {"NWC", ConvLayout::kNWC}});
 }
+
+// MXNet's cudnn_tune parameter (Convolution, Deconvolution): accepted, no effect on CPU.
+enum class CudnnTune { kOff, kLimitedWorkspace, kFastest };
+template <class Field>
+void set_cudnn_tune_names(Field&& field) {
+  field.set_enum({{"fastest", CudnnTune::kFastest}, {"limited_workspace", CudnnTune::kLimitedWorkspace},
+                  {"off", CudnnTune::kOff}});
+}
+
+// Gradients of a convolution-like op (Convolution, Deconvolution) through its backward op
+// `backward`(ograd, data, weight) -> data, weight (and, unless no_bias, bias) gradients.
+void conv_like_grad(GradBuilder& b, const char* backward, bool no_bias);
+// The backward op's own gradient. It is bilinear: with head gradients (gd, gw, gb) on its outputs,
+// d(ograd) = forward(gd, w) + forward(data, gw) + gb, and d(data), d(w) are one more `backward` node applied to
+// (ograd, gd, gw). `window` names the forward's parameters other than no_bias that its calls need.
+void conv_like_backward_grad(GradBuilder& b, const char* forward, const char* backward, bool no_bias,
+                             std::initializer_list<std::string_view> window);
 
 // Checks a convolution-like op's window (kernel of 1 to 3 axes; stride, dilate and pad empty or as long;
 // stride and dilate >= 1, pad >= 0; a channels-first layout of the kernel's rank) and stores it in g.

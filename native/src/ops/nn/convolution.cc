@@ -9,8 +9,6 @@
 namespace sn {
 namespace {
 
-enum class CudnnTune { kOff, kLimitedWorkspace, kFastest };
-
 struct ConvolutionParam {
   Shape kernel, stride, dilate, pad;
   int64_t num_filter = 0;
@@ -34,9 +32,8 @@ struct ConvolutionParam {
         .set_default(int64_t{1024})
         .set_range(0, 8192);
     b.field("no_bias", &ConvolutionParam::no_bias, "Whether to leave out the bias input.").set_default(false);
-    b.field("cudnn_tune", &ConvolutionParam::cudnn_tune, "cuDNN algorithm choice (no effect on CPU).")
-        .set_enum({{"fastest", CudnnTune::kFastest}, {"limited_workspace", CudnnTune::kLimitedWorkspace},
-                   {"off", CudnnTune::kOff}});
+    set_cudnn_tune_names(
+        b.field("cudnn_tune", &ConvolutionParam::cudnn_tune, "cuDNN algorithm choice (no effect on CPU)."));
     b.field("cudnn_off", &ConvolutionParam::cudnn_off, "Turn cuDNN off (no effect on CPU).").set_default(false);
     set_layout_names(
         b.field("layout", &ConvolutionParam::layout, "Data layout; None is NCW, NCHW or NCDHW by the kernel's rank."));
@@ -82,9 +79,7 @@ bool infer_conv_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<
   const ConvGeom g = geometry(op, p, in[0]);
   merge_input_shape(op, in[1], weight_shape(p, g.in_c), 1);
   if (!p.no_bias) merge_input_shape(op, in[2], Shape{p.num_filter}, 2);
-  Shape o{g.batch, g.out_c};
-  for (int i = 3 - g.nsp; i < 3; ++i) o.push_back(g.out[static_cast<size_t>(i)]);
-  merge_shape(op, out[0], o, "the output");
+  merge_shape(op, out[0], g.out_shape(), "the output");
   return true;
 }
 
@@ -101,9 +96,7 @@ size_t conv_ws(const OpAttrs& attrs, std::span<const TensorView> in, std::span<c
 }
 
 void conv_grad(GradBuilder& b) {
-  const auto& p = b.attrs().get<ConvolutionParam>();
-  const std::vector<GradValue> g = b.apply("_backward_Convolution", {b.out_grad(0), b.input(0), b.input(1)}, b.attrs());
-  for (int i = 0; i < (p.no_bias ? 2 : 3); ++i) b.set_input_grad(i, g[static_cast<size_t>(i)]);
+  conv_like_grad(b, "_backward_Convolution", b.attrs().get<ConvolutionParam>().no_bias);
 }
 
 [[maybe_unused]] OpRegistrar r_convolution = OpRegistrar("Convolution")
@@ -129,9 +122,7 @@ bool infer_conv_backward_shape(const OpAttrs& attrs, std::vector<Shape>& in, std
   if (!in[1].is_known()) return false;
   const ConvGeom g = geometry(op, p, in[1]);
   merge_input_shape(op, in[2], weight_shape(p, g.in_c), 2);
-  Shape o{g.batch, g.out_c};
-  for (int i = 3 - g.nsp; i < 3; ++i) o.push_back(g.out[static_cast<size_t>(i)]);
-  merge_input_shape(op, in[0], o, 0);
+  merge_input_shape(op, in[0], g.out_shape(), 0);
   merge_shape(op, out[0], in[1], "the data gradient");
   merge_shape(op, out[1], in[2], "the weight gradient");
   if (!p.no_bias) merge_shape(op, out[2], Shape{p.num_filter}, "the bias gradient");
@@ -152,21 +143,10 @@ size_t conv_backward_ws(const OpAttrs& attrs, std::span<const TensorView> in, st
                   conv_workspace(ConvDir::kBackwardWeights, g, out[0].dtype, !p.no_bias, attrs.op->name));
 }
 
-// The backward is bilinear: dx = convT(dy, w), dw = corr(x, dy), db = sum(dy). With head gradients (gx, gw, gb)
-// on those: d(dy) = conv(gx, w) + conv(x, gw) + gb, d(x) = convT(dy, gw), d(w) = corr(gx, dy) -- the last two
-// are one more _backward_Convolution node. So Convolution is differentiable to any order.
+// Bilinear, so Convolution is differentiable to any order (conv_like_backward_grad).
 void conv_backward_grad(GradBuilder& b) {
-  const auto& p = b.attrs().get<ConvolutionParam>();
-  const GradValue dy = b.input(0), x = b.input(1), w = b.input(2), gx = b.out_grad(0), gw = b.out_grad(1);
-  GradParams no_bias(b.attrs(), {"kernel", "stride", "dilate", "pad", "num_filter", "num_group", "layout"});
-  no_bias.add("no_bias", "True");
-  const GradValue via_w = b.op("Convolution", {gx, w}, no_bias.view());
-  const GradValue via_x = p.no_bias ? b.op("Convolution", {x, gw}, no_bias.view())
-                                    : b.apply("Convolution", {x, gw, b.out_grad(2)}, b.attrs())[0];
-  b.set_input_grad(0, b.op("elemwise_add", {via_w, via_x}));
-  const std::vector<GradValue> g = b.apply("_backward_Convolution", {dy, gx, gw}, b.attrs());
-  b.set_input_grad(1, g[0]);
-  b.set_input_grad(2, g[1]);
+  conv_like_backward_grad(b, "Convolution", "_backward_Convolution", b.attrs().get<ConvolutionParam>().no_bias,
+                          {"kernel", "stride", "dilate", "pad", "num_filter", "num_group", "layout"});
 }
 
 [[maybe_unused]] OpRegistrar r_backward_convolution = OpRegistrar("_backward_Convolution")

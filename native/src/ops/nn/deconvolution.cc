@@ -11,8 +11,6 @@
 namespace sn {
 namespace {
 
-enum class CudnnTune { kOff, kLimitedWorkspace, kFastest };
-
 struct DeconvolutionParam {
   Shape kernel, stride, dilate, pad, adj, target_shape;
   int64_t num_filter = 0;
@@ -41,9 +39,8 @@ struct DeconvolutionParam {
         .set_default(int64_t{512})
         .set_range(0, 8192);
     b.field("no_bias", &DeconvolutionParam::no_bias, "Whether to leave out the bias input.").set_default(true);
-    b.field("cudnn_tune", &DeconvolutionParam::cudnn_tune, "cuDNN algorithm choice (no effect on CPU).")
-        .set_enum({{"fastest", CudnnTune::kFastest}, {"limited_workspace", CudnnTune::kLimitedWorkspace},
-                   {"off", CudnnTune::kOff}});
+    set_cudnn_tune_names(
+        b.field("cudnn_tune", &DeconvolutionParam::cudnn_tune, "cuDNN algorithm choice (no effect on CPU)."));
     b.field("cudnn_off", &DeconvolutionParam::cudnn_off, "Turn cuDNN off (no effect on CPU).").set_default(false);
     set_layout_names(b.field("layout", &DeconvolutionParam::layout,
                              "Data layout; None is NCW, NCHW or NCDHW by the kernel's rank."));
@@ -96,12 +93,6 @@ Shape weight_shape(const DeconvolutionParam& p, int64_t channels) {
   return w;
 }
 
-Shape output_shape(const ConvGeom& g) {
-  Shape o{g.batch, g.in_c};
-  for (int i = 3 - g.nsp; i < 3; ++i) o.push_back(g.in[static_cast<size_t>(i)]);
-  return o;
-}
-
 bool infer_deconv_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<DeconvolutionParam>();
   const OpDef& op = *attrs.op;
@@ -109,7 +100,7 @@ bool infer_deconv_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vecto
   const ConvGeom g = geometry(op, p, in[0]);
   merge_input_shape(op, in[1], weight_shape(p, g.out_c), 1);
   if (!p.no_bias) merge_input_shape(op, in[2], Shape{p.num_filter}, 2);
-  merge_shape(op, out[0], output_shape(g), "the output");
+  merge_shape(op, out[0], g.in_shape(), "the output");
   return true;
 }
 
@@ -157,10 +148,7 @@ size_t deconv_ws(const OpAttrs& attrs, std::span<const TensorView> in, std::span
 }
 
 void deconv_grad(GradBuilder& b) {
-  const auto& p = b.attrs().get<DeconvolutionParam>();
-  const std::vector<GradValue> g =
-      b.apply("_backward_Deconvolution", {b.out_grad(0), b.input(0), b.input(1)}, b.attrs());
-  for (int i = 0; i < (p.no_bias ? 2 : 3); ++i) b.set_input_grad(i, g[static_cast<size_t>(i)]);
+  conv_like_grad(b, "_backward_Deconvolution", b.attrs().get<DeconvolutionParam>().no_bias);
 }
 
 [[maybe_unused]] OpRegistrar r_deconvolution = OpRegistrar("Deconvolution")
@@ -187,7 +175,7 @@ bool infer_deconv_backward_shape(const OpAttrs& attrs, std::vector<Shape>& in, s
   if (!in[1].is_known()) return false;
   const ConvGeom g = geometry(op, p, in[1]);
   merge_input_shape(op, in[2], weight_shape(p, g.out_c), 2);
-  merge_input_shape(op, in[0], output_shape(g), 0);
+  merge_input_shape(op, in[0], g.in_shape(), 0);
   merge_shape(op, out[0], in[1], "the data gradient");
   merge_shape(op, out[1], in[2], "the weight gradient");
   if (!p.no_bias) merge_shape(op, out[2], Shape{p.num_filter}, "the bias gradient");
@@ -209,21 +197,11 @@ size_t deconv_backward_ws(const OpAttrs& attrs, std::span<const TensorView> in, 
                   conv_workspace(ConvDir::kBackwardWeights, g, out[0].dtype, false, attrs.op->name));
 }
 
-// Bilinear, as Convolution's backward: with head gradients (gd, gw, gb) on (data, weight, bias) gradients,
-// d(ograd) = deconv(gd, w) + deconv(data, gw) + gb, and d(data), d(w) are one more _backward_Deconvolution node.
+// Bilinear, as Convolution's backward (conv_like_backward_grad).
 void deconv_backward_grad(GradBuilder& b) {
-  const auto& p = b.attrs().get<DeconvolutionParam>();
-  const GradValue og = b.input(0), data = b.input(1), w = b.input(2), gd = b.out_grad(0), gw = b.out_grad(1);
-  GradParams no_bias(b.attrs(), {"kernel", "stride", "dilate", "pad", "adj", "target_shape", "num_filter",
-                                 "num_group", "layout"});
-  no_bias.add("no_bias", "True");
-  const GradValue via_w = b.op("Deconvolution", {gd, w}, no_bias.view());
-  const GradValue via_data = p.no_bias ? b.op("Deconvolution", {data, gw}, no_bias.view())
-                                       : b.apply("Deconvolution", {data, gw, b.out_grad(2)}, b.attrs())[0];
-  b.set_input_grad(0, b.op("elemwise_add", {via_w, via_data}));
-  const std::vector<GradValue> g = b.apply("_backward_Deconvolution", {og, gd, gw}, b.attrs());
-  b.set_input_grad(1, g[0]);
-  b.set_input_grad(2, g[1]);
+  conv_like_backward_grad(b, "Deconvolution", "_backward_Deconvolution", b.attrs().get<DeconvolutionParam>().no_bias,
+                          {"kernel", "stride", "dilate", "pad", "adj", "target_shape", "num_filter", "num_group",
+                           "layout"});
 }
 
 [[maybe_unused]] OpRegistrar r_backward_deconvolution = OpRegistrar("_backward_Deconvolution")

@@ -95,15 +95,9 @@ ConvGeom geometry(const OpDef& op, const PoolingParam& p, const Shape& data) {
   return g;
 }
 
-Shape out_shape(const ConvGeom& g) {
-  Shape o{g.batch, g.in_c};
-  for (int i = 3 - g.nsp; i < 3; ++i) o.push_back(g.out[static_cast<size_t>(i)]);
-  return o;
-}
-
 bool infer_pool_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!in[0].is_known()) return false;
-  const Shape o = out_shape(geometry(*attrs.op, attrs.get<PoolingParam>(), in[0]));
+  const Shape o = geometry(*attrs.op, attrs.get<PoolingParam>(), in[0]).out_shape();
   for (Shape& s : out) merge_shape(*attrs.op, s, o, "the output");
   return true;
 }
@@ -320,7 +314,7 @@ void pool_grad(GradBuilder& b) {
 
 bool infer_pool_backward_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   if (!in[1].is_known()) return false;
-  const Shape o = out_shape(geometry(*attrs.op, attrs.get<PoolingParam>(), in[1]));
+  const Shape o = geometry(*attrs.op, attrs.get<PoolingParam>(), in[1]).out_shape();
   merge_input_shape(*attrs.op, in[0], o, 0);
   merge_input_shape(*attrs.op, in[2], o, 2);
   if (in.size() > 3) merge_input_shape(*attrs.op, in[3], o, 3);

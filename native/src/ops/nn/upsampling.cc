@@ -22,7 +22,7 @@ struct UpSamplingParam {
   int64_t num_args = 1;
   int64_t workspace = 512;
   static void describe(ParamBuilder<UpSamplingParam>& b) {
-    b.field("scale", &UpSamplingParam::scale, "Upsampling factor.").set_lower_bound(1);
+    b.field("scale", &UpSamplingParam::scale, "Upsampling factor.").set_range(1, 2147483647);  // 32-bit, as MXNet
     b.field("num_filter", &UpSamplingParam::num_filter, "Channels of the data (bilinear).")
         .set_default(int64_t{0})
         .set_lower_bound(0);
@@ -73,7 +73,7 @@ bool infer_upsampling_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::v
     const int64_t k = bilinear_kernel(p.scale);
     merge_input_shape(op, in[1], Shape{in[0][1], 1, k, k}, 1);
     const ConvGeom g = bilinear_geometry(p, in[0]);
-    merge_shape(op, out[0], Shape{g.batch, g.in_c, g.in[1], g.in[2]}, "the output");
+    merge_shape(op, out[0], g.in_shape(), "the output");
     return true;
   }
   const int64_t oh = checked_dim_mul(op, in[0][2], p.scale, "the output height"),
