@@ -116,6 +116,9 @@ TEST(UpSampling, BadInputIsAClearError) {
                kInvalidArgument, "num_filter equal to the data's 3 channels");
   EXPECT_ERROR(run("UpSampling", {x}, {{"scale", "2"}, {"sample_type", "bilinear"}, {"num_args", "1"}}),
                kInvalidArgument, "bilinear takes 2 inputs");
+  EXPECT_ERROR(run("UpSampling", {x, w}, {{"scale", "4611686018427387904"}, {"sample_type", "bilinear"},
+                                          {"num_args", "2"}, {"num_filter", "3"}}),
+               kInvalidArgument, "scale");
   EXPECT_ERROR(run("UpSampling", {testing::array({1, 2, 3}, Shape{3})}, {{"scale", "2"}, {"sample_type", "nearest"},
                                                                       {"num_args", "1"}}),
                kShape, "inputs must be NCHW");
