@@ -82,6 +82,7 @@ internal static class Trainer
             int b = 0;
             foreach (var batch in train)
             {
+                using var _ = batch;  // made by the iterator before this step's scope
                 using var scope = NDArray.NewScope();
                 NDArray probs;
                 using (Autograd.Record()) probs = net.Forward(batch.Data[0], batch.Label[0]);
@@ -140,6 +141,7 @@ internal static class Trainer
         {
             foreach (var batch in new NDArrayIter(x, y, batchSize: 1000, lastBatchHandle: LastBatch.Pad))
             {
+                using var _ = batch;
                 using var scope = NDArray.NewScope();
                 var probs = net.Forward(batch.Data[0], batch.Label[0]);
                 acc.Update(batch.Label[0], probs);

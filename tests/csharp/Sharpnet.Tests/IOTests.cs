@@ -54,6 +54,9 @@ public class IOTests
         Assert.That(truncated.ErrorCode, Is.EqualTo(ErrorCode.Format));
         Assert.That(truncated.Message, Does.Contain("'t.idx'").And.Contain("needs 13 bytes, the file has 10"));
         Assert.That(Fails(new byte[] { 0, 0, 0x08, 1, 0xFF, 0xFF, 0xFF, 0xFF }).Message, Does.Contain("dimension 0 is negative"));
+        // Dimensions whose product overflows 64 bits: a size mismatch, not an OverflowException.
+        byte[] huge = { 0, 0, 0x0E, 3, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF };
+        Assert.That(Fails(huge).Message, Does.Contain("the file has 16"));
         var missing = Assert.Throws<SharpnetException>(() => Idx.Read("/nonexistent/sharpnet.idx"))!;
         Assert.That(missing.ErrorCode, Is.EqualTo(ErrorCode.IO));
     }

@@ -51,7 +51,8 @@ public static class Idx
         {
             dims[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.Slice(4 + 4 * d));
             if (dims[d] < 0) throw Bad($"dimension {d} is negative ({dims[d]})");
-            count = checked(count * dims[d]);
+            // Any count past the bytes at hand is a mismatch; stopping there also keeps the product from overflowing.
+            count = Math.Min(count * dims[d], (long)bytes.Length + 1);
         }
         long expected = 4 + 4L * rank + count * size;
         if (bytes.Length != expected)

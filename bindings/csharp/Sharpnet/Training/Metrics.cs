@@ -47,13 +47,6 @@ public abstract class EvalMetric(string name)
     /// <summary>Starts again from no samples.</summary>
     public void Reset() => (Sum, Count) = (0, 0);
 
-    /// <summary>A metric by MXNet's name: "acc"/"accuracy", "ce"/"cross-entropy".</summary>
-    public static EvalMetric Create(string name) => name.ToLowerInvariant() switch
-    {
-        "acc" or "accuracy" => new Accuracy(),
-        "ce" or "cross-entropy" or "crossentropy" => new CrossEntropy(),
-        _ => throw new ArgumentException($"Metric.Create: unknown metric '{name}'; expected acc, accuracy, ce or cross-entropy", nameof(name)),
-    };
 }
 
 /// <summary>The fraction of samples whose highest-scoring class (first on ties) is the label.</summary>
@@ -80,5 +73,10 @@ public sealed class CrossEntropy(double eps = 1e-12) : EvalMetric("cross-entropy
 public static class Metric
 {
     /// <summary>A metric by name: "acc"/"accuracy", "ce"/"cross-entropy".</summary>
-    public static EvalMetric Create(string name) => EvalMetric.Create(name);
+    public static EvalMetric Create(string name) => name.ToLowerInvariant() switch
+    {
+        "acc" or "accuracy" => new Accuracy(),
+        "ce" or "cross-entropy" or "crossentropy" => new CrossEntropy(),
+        _ => throw new ArgumentException($"Metric.Create: unknown metric '{name}'; expected acc, accuracy, ce or cross-entropy", nameof(name)),
+    };
 }
