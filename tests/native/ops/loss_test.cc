@@ -360,6 +360,10 @@ TEST(LossLayers, EmptyBatches) {
     EXPECT_TRUE(r.out.empty());
     EXPECT_TRUE(r.grad.empty());
   }
+  // No classes (flattened axis of extent 0): an empty label, nothing to read or write.
+  Result none = run_loss("SoftmaxOutput", empty(Shape{2, 0, 3}), empty(Shape{2, 0}), {}, empty(Shape{2, 0, 3}));
+  EXPECT_TRUE(none.out.empty());
+  EXPECT_TRUE(none.grad.empty());
   Result ce = run_loss("softmax_cross_entropy", empty(Shape{0, 3}), empty(Shape{0}), {}, array({1.0f}));
   EXPECT_EQ(ce.out, std::vector<float>{0.0f});
   EXPECT_TRUE(ce.grad.empty());

@@ -1,6 +1,8 @@
 // Normalisation layers beyond the conformance harness: what output_mean_var shows, and bad input.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include <cmath>
 
 #include "op_calls.h"
@@ -104,7 +106,8 @@ TEST(NormBadInput, LRNWindow) {
                "LRN: parameter 'nsize' must be a positive odd number");
   EXPECT_ERROR(run("LRN", {x}, {{"nsize", "0"}}), kInvalidArgument, "got 0");
   EXPECT_ERROR(run("LRN", {x}, {{"nsize", "-3"}}), kInvalidArgument, "nsize");
-  EXPECT_ERROR(run("LRN", {x}), kInvalidArgument, "nsize");  // required
+  EXPECT_ERROR(run("LRN", {x}), kInvalidArgument, "required parameter 'nsize' is missing");
+  EXPECT_ERROR(run("LRN", {x}, {{"nsize", "4611686018427387905"}}), kInvalidArgument, "below 2^31");
   EXPECT_ERROR(run("LRN", {array({1, 2, 3, 4}, Shape{1, 4, 1})}, {{"nsize", "3"}}), kShape,
                "LRN: data must be 4-dimensional");
   EXPECT_EQ(run("LRN", {x}, {{"nsize", "5"}}).code, ErrorCode::kOk) << "a window wider than the channels is clipped";
@@ -116,6 +119,21 @@ TEST(LRN, MatchesMXNetScaling) {
   auto y = values(call_all("LRN", {x}, {{"nsize", "3"}, {"alpha", "0.3"}, {"beta", "0.5"}, {"knorm", "1"}})[0]);
   EXPECT_NEAR(y[1], 2 / std::sqrt(1 + 0.3f / 3 * 14), 1e-6);
   EXPECT_NEAR(y[0], 1 / std::sqrt(1 + 0.3f / 3 * 5), 1e-6);
+}
+
+TEST(NormLayers, NegativeEpsAndMismatchedGradientsAreClearErrors) {
+  NDArray x = array(std::vector<float>(12, 1.0f), Shape{3, 4}), g = array({1, 1, 1, 1}), b = array({0, 0, 0, 0});
+  for (const char* op : {"LayerNorm", "InstanceNorm", "L2Normalization"}) {
+    const bool affine = std::string(op) != "L2Normalization";
+    NDArray d = std::string(op) == "InstanceNorm" ? array(std::vector<float>(24, 1.0f), Shape{2, 4, 3}) : x;
+    SCOPED_TRACE(op);
+    EXPECT_ERROR(run(op, affine ? std::vector<NDArray>{d, g, b} : std::vector<NDArray>{d}, {{"eps", "-0.1"}}),
+                 kInvalidArgument, "eps");
+  }
+  // ograd (3, 5) against data (3, 4): the error names ograd and its shape.
+  NDArray og = array(std::vector<float>(15, 1.0f), Shape{3, 5}), stat = array({0, 0, 0}, Shape{3, 1});
+  EXPECT_ERROR(run("_backward_LayerNorm", {og, x, g, stat, stat}), kShape, "(3, 5)");
+  EXPECT_ERROR(run("_backward_LayerNorm", {og, x, g, stat, stat}), kShape, "ograd");
 }
 
 }  // namespace

@@ -16,7 +16,9 @@ struct GroupNormParam {
     b.field("num_groups", &GroupNormParam::num_groups, "The number of channel groups.")
         .set_default(int64_t{1})
         .set_lower_bound(1);
-    b.field("eps", &GroupNormParam::eps, "Added to the variance before its square root.").set_default(1e-5);
+    b.field("eps", &GroupNormParam::eps, "Added to the variance before its square root.")
+        .set_default(1e-5)
+        .set_lower_bound(0);
     b.field("output_mean_var", &GroupNormParam::output_mean_var, "Also output the mean and std.").set_default(false);
   }
 };
@@ -68,8 +70,8 @@ void group_norm_kernel(const OpContext& ctx, std::span<const TensorView> in, std
 // Inputs: ograd, data, gamma, mean, std; outputs: the gradients of data, gamma and beta.
 bool infer_backward_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<GroupNormParam>();
-  merge_input_shape(*attrs.op, in[1], in[0], 0);
-  merge_input_shape(*attrs.op, in[0], in[1], 1);
+  merge_input_shape(*attrs.op, in[0], in[1], 0);  // ograd and data: one shape, errors name the input checked
+  merge_input_shape(*attrs.op, in[1], in[0], 1);
   merge_input_shape(*attrs.op, in[1], out[0], 1);
   if (!in[1].is_known()) return false;
   groups_of(*attrs.op, p, in[1]);

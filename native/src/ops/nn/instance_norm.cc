@@ -11,7 +11,9 @@ namespace {
 struct InstanceNormParam {
   double eps = 1e-3;
   static void describe(ParamBuilder<InstanceNormParam>& b) {
-    b.field("eps", &InstanceNormParam::eps, "Added to the variance before its square root.").set_default(1e-3);
+    b.field("eps", &InstanceNormParam::eps, "Added to the variance before its square root.")
+        .set_default(1e-3)
+        .set_lower_bound(0);
   }
 };
 
@@ -59,8 +61,8 @@ void instance_norm_kernel(const OpContext& ctx, std::span<const TensorView> in, 
 
 // Inputs: ograd, data, gamma, mean, var; outputs: the gradients of data, gamma and beta.
 bool infer_backward_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
-  merge_input_shape(*attrs.op, in[1], in[0], 0);
-  merge_input_shape(*attrs.op, in[0], in[1], 1);
+  merge_input_shape(*attrs.op, in[0], in[1], 0);  // ograd and data: one shape, errors name the input checked
+  merge_input_shape(*attrs.op, in[1], in[0], 1);
   merge_input_shape(*attrs.op, in[1], out[0], 1);
   if (!in[1].is_known()) return false;
   const Planes pl = planes_of(*attrs.op, in[1]);

@@ -13,7 +13,9 @@ struct L2NormalizationParam {
   double eps = 1e-10;
   L2Mode mode = L2Mode::kInstance;
   static void describe(ParamBuilder<L2NormalizationParam>& b) {
-    b.field("eps", &L2NormalizationParam::eps, "Added to the sum of squares before its square root.").set_default(1e-10);
+    b.field("eps", &L2NormalizationParam::eps, "Added to the sum of squares before its square root.")
+        .set_default(1e-10)
+        .set_lower_bound(0);
     b.field("mode", &L2NormalizationParam::mode,
             "instance: per sample; channel: across channels at each position; spatial: per channel over positions.")
         .set_enum({{"channel", L2Mode::kChannel}, {"instance", L2Mode::kInstance}, {"spatial", L2Mode::kSpatial}})

@@ -15,7 +15,9 @@ struct LayerNormParam {
   static void describe(ParamBuilder<LayerNormParam>& b) {
     b.field("axis", &LayerNormParam::axis, "The axis to normalise along (negative counts from the end).")
         .set_default(int64_t{-1});
-    b.field("eps", &LayerNormParam::eps, "Added to the variance before its square root.").set_default(1e-5);
+    b.field("eps", &LayerNormParam::eps, "Added to the variance before its square root.")
+        .set_default(1e-5)
+        .set_lower_bound(0);
     b.field("output_mean_var", &LayerNormParam::output_mean_var, "Also output the mean and std.").set_default(false);
   }
 };
@@ -113,8 +115,8 @@ void layer_norm_kernel(const OpContext& ctx, std::span<const TensorView> in, std
 
 // Inputs: ograd, data, gamma, mean, std; outputs: the gradients of data, gamma and beta.
 bool infer_backward_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
-  merge_input_shape(*attrs.op, in[1], in[0], 0);
-  merge_input_shape(*attrs.op, in[0], in[1], 1);
+  merge_input_shape(*attrs.op, in[0], in[1], 0);  // ograd and data: one shape, errors name the input checked
+  merge_input_shape(*attrs.op, in[1], in[0], 1);
   merge_input_shape(*attrs.op, in[1], out[0], 1);
   if (!in[1].is_known()) return false;
   const int ax = checked_axis(*attrs.op, attrs.get<LayerNormParam>().axis, in[1].ndim());

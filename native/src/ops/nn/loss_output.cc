@@ -197,6 +197,7 @@ void backward_softmax_output_kernel(const OpContext& ctx, std::span<const Tensor
       scale /= static_cast<double>(count);
     }
     const double on = 1 - p.smooth_alpha, off = l.k > 1 ? p.smooth_alpha / static_cast<double>(l.k - 1) : 0.0;
+    if (l.k == 0) return;  // no classes: nothing to write, and the label may hold nothing to read
     parallel_for(l.n * l.inner, threads, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
         const int64_t i = t / l.inner, j = t % l.inner;

@@ -3,6 +3,8 @@
 // zero-padded at the ends), output = x * tmp_norm^-beta. tmp_norm is a hidden output the gradient reads. As MXNet
 // (whose channel pooling requires it), nsize must be odd. The gradient is composed from registered ops with
 // _lrn_window_sum, the (self-adjoint) window sum across channels.
+#include <limits>
+
 #include "ops/nn/norm_common.h"
 
 namespace sn {
@@ -29,8 +31,10 @@ struct WindowParam {
 };
 
 void check_nsize(const OpDef& op, int64_t nsize) {
-  SN_CHECK(nsize > 0 && nsize % 2 == 1, op.name, ": parameter 'nsize' must be a positive odd number (the window is ",
-           "centred on each channel), got ", nsize);
+  // Bounded to 32 bits (MXNet's type), which also keeps the kernel's cost arithmetic from overflowing.
+  SN_CHECK(nsize > 0 && nsize % 2 == 1 && nsize <= std::numeric_limits<int32_t>::max(), op.name,
+           ": parameter 'nsize' must be a positive odd number below 2^31 (the window is centred on each channel), got ",
+           nsize);
 }
 
 bool infer_window_shape(const OpDef& op, int64_t nsize, std::vector<Shape>& in, std::vector<Shape>& out) {
