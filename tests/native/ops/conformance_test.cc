@@ -276,8 +276,8 @@ void expect_mutated_inputs(const Case& c, const OpAttrs& attrs, const std::vecto
   for (size_t j = visible; j < want.size(); ++j) {
     const auto i = static_cast<size_t>(aux[j - visible]);
     const DType it = c.in_dtype(i, t);
-    EXPECT_EQ(in[i].dtype(), it);
-    expect_close(to_ref(in[i]), rounded(want[j], it), std::max(forward_tol(c, t), forward_tol(c, it)),
+    // The state's own dtype sets the tolerance: a float32 master copy must not pass at float16's.
+    expect_close(to_ref(in[i]), rounded(want[j], it), forward_tol(c, it),
                  what + "mutated input " + std::to_string(i) + " (" + attrs.op->input_name(static_cast<int>(i)) + ")");
   }
 }

@@ -289,6 +289,12 @@ const AddCase lamb2_bounds{{.op = "lamb_update_phase2",
                             .params = {{"lr", "0.1"}, {"lower_bound", "2.5"}, {"upper_bound", "3"}},
                             .shapes = {kS, kS, {1}, {1}}, .domain = {{-1, 1}, {-1, 1}, {0.5, 2}, {0.5, 2}},
                             .reference = lamb2_ref(false), .skip_gradient = true, .label = "bounds"}};
+// r1 above upper_bound (the bounds case above has it below lower_bound).
+const AddCase lamb2_upper{{.op = "lamb_update_phase2",
+                           .params = {{"lr", "0.1"}, {"lower_bound", "0.5"}, {"upper_bound", "3"}},
+                           .shapes = {kS, kS, {1}, {1}}, .domain = {{-1, 1}, {-1, 1}, {0.5, 2}, {0.5, 2}},
+                           .reference = lamb2_ref(false), .skip_gradient = true, .label = "upper_bound",
+                           .prepare = [](std::vector<Ref>& in) { in[2].v[0] = 5; }}};
 const AddCase lamb2_zero{{.op = "lamb_update_phase2", .params = {{"lr", "0.1"}}, .shapes = {kS, kS, {1}, {1}},
                           .domain = {{-1, 1}, {-1, 1}, {0.5, 2}, {0.5, 2}}, .reference = lamb2_ref(false),
                           .skip_gradient = true, .label = "zero_norm",
@@ -319,12 +325,13 @@ const AddCase mp_adamw{{.op = "_mp_adamw_update",
 const AddCase mp_adamw_skip{{.op = "_contrib_mp_adamw_update", .params = {{"lr", "0.01"}, {"eta", "0.5"}},
                              .shapes = {kS, kS, kS, kS, kS, {1}},
                              .domain = {{-1, 1}, {-1, 1}, {-1, 1}, {0.1, 1}, {-1, 1}, {0.5, 2}},
-                             .reference = update_ref(2, true, adamw), .dtypes = kHalf, .skip_gradient = true,
-                             .label = "skipped_alias", .in_dtypes = {-1, -1, kF32, kF32, kF32, kF32},
-                             .prepare = [](std::vector<Ref>& in) {
-                               in[5].v[0] = INFINITY;
-                               in[4] = in[0];  // a skipped step leaves the float16 weight as it is: keep it == weight32
-                             }}};
+                             // A skipped step outputs the float16 weight as it is and leaves every state alone.
+                             .reference = [](const std::vector<Ref>& in, const Params&) {
+                               return std::vector<Ref>{in[0], in[2], in[3], in[4]};
+                             },
+                             .dtypes = kHalf, .skip_gradient = true, .label = "skipped_alias",
+                             .in_dtypes = {-1, -1, kF32, kF32, kF32, kF32},
+                             .prepare = [](std::vector<Ref>& in) { in[5].v[0] = INFINITY; }}};
 const AddCase mp_lamb1{{.op = "mp_lamb_update_phase1", .params = {{"t", "2"}, {"wd", "0.1"}},
                         .shapes = {kS, kS, kS, kS, kS}, .domain = {{-1, 1}, {-1, 1}, {-1, 1}, {0.1, 1}, {-1, 1}},
                         .reference = lamb1_ref(true), .dtypes = kHalf, .skip_gradient = true, .out_dtypes = {kF32},

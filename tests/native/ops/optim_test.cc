@@ -173,6 +173,12 @@ TEST(OptimizerUpdate, BadInputsAreClearErrors) {
   EXPECT_ERROR(run("adam_update", {w, g, zeros(6, f32).reshape(Shape{2, 3}), zeros(6, f32)}, lr), kShape,
                "input 3 (var)");
   EXPECT_ERROR(run("sgd_update", {w, zeros(6, f32)}, lr), kShape, "sgd_update: input 1 (grad)");
+  // lamb phase 1's bias correction divides by 1 - beta^t: t must count steps from 1.
+  const NDArray m1 = zeros(6, f32).reshape(Shape{2, 3}), v1 = zeros(6, f32).reshape(Shape{2, 3});
+  EXPECT_ERROR(run("lamb_update_phase1", {w, g, m1, v1}, {{"t", "0"}, {"wd", "0"}}), kInvalidArgument,
+               "lamb_update_phase1: t (the step count) must be >= 1 with bias_correction, got 0");
+  EXPECT_EQ(run("lamb_update_phase1", {w, g, m1, v1}, {{"t", "0"}, {"wd", "0"}, {"bias_correction", "False"}}).code,
+            ErrorCode::kOk);
   // Dtypes: states follow the weight; mp_ wants a float16 weight and float32 states.
   EXPECT_ERROR(run("sgd_mom_update", {w, g, zeros(6, f16).reshape(Shape{2, 3})}, lr), kType,
                "sgd_mom_update: input 2 (mom) must be float32 like the weight, got float16");

@@ -124,6 +124,14 @@ void adamw_kernel(const OpContext& ctx, std::span<const TensorView> in, std::spa
   });
 }
 
+// With bias correction, step t < 1 divides by 1 - beta^t <= 0 (inf or NaN directions): a clear error instead.
+bool infer_lamb1_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
+  const auto& p = attrs.get<LambPhaseOneParam>();
+  SN_CHECK(!p.bias_correction || p.t >= 1, attrs.op->name, ": t (the step count) must be >= 1 with bias_correction, got ",
+           p.t);
+  return infer_update_shape<>(attrs, in, out);
+}
+
 template <bool kMP>
 void lamb_phase1_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {
   const auto& p = ctx.params<LambPhaseOneParam>();
@@ -218,29 +226,23 @@ constexpr uint32_t bit(int i) { return 1u << i; }
 
 // Phase 1 outputs the update direction, not a weight: no in-place pair.
 [[maybe_unused]] OpRegistrar r_lamb1 =
-    OpRegistrar("lamb_update_phase1")
-        .describe("LAMB phase 1: updates mean and var as adam (wd excluded) and returns the direction "
-                  "g = mean_hat/(sqrt(var_hat) + epsilon) + wd*weight (bias-corrected with bias_correction).")
+    update_op("lamb_update_phase1",
+              "LAMB phase 1: updates mean and var as adam (wd excluded) and returns the direction "
+              "g = mean_hat/(sqrt(var_hat) + epsilon) + wd*weight (bias-corrected with bias_correction).",
+              {"weight", "grad", "mean", "var"}, {2, 3}, infer_lamb1_shape, infer_update_type<4>,
+              lamb_phase1_kernel<false>)
+        .inplace({})
         .params<LambPhaseOneParam>()
-        .dtypes<FloatDTypes>()
-        .inputs({"weight", "grad", "mean", "var"})
-        .aux({2, 3})
-        .outputs({"output"})
-        .infer_shape(infer_update_shape<>)
-        .infer_type(infer_update_type<4>)
-        .kernel(DeviceType::kCPU, lamb_phase1_kernel<false>);
+        .dtypes<FloatDTypes>();
 [[maybe_unused]] OpRegistrar r_mp_lamb1 =
-    OpRegistrar("mp_lamb_update_phase1")
-        .describe("Multi-precision LAMB phase 1: float16 weight and grad, float32 mean, var and master copy weight32 "
-                  "(read for the weight decay); returns the float32 direction g.")
+    update_op("mp_lamb_update_phase1",
+              "Multi-precision LAMB phase 1: float16 weight and grad, float32 mean, var and master copy weight32 "
+              "(read for the weight decay); returns the float32 direction g.",
+              {"weight", "grad", "mean", "var", "weight32"}, {2, 3}, infer_lamb1_shape,
+              infer_update_type<2, true, true>, lamb_phase1_kernel<true>)
+        .inplace({})
         .params<LambPhaseOneParam>()
-        .dtypes<DTypeTable<float>>()
-        .inputs({"weight", "grad", "mean", "var", "weight32"})
-        .aux({2, 3})
-        .outputs({"output"})
-        .infer_shape(infer_update_shape<>)
-        .infer_type(infer_update_type<2, true, true>)
-        .kernel(DeviceType::kCPU, lamb_phase1_kernel<true>);
+        .dtypes<DTypeTable<float>>();
 [[maybe_unused]] OpRegistrar r_lamb2 =
     update_op("lamb_update_phase2",
               "LAMB phase 2: weight -= lr*(r1/r2)*g with r1 = ||weight|| clamped to [lower_bound, upper_bound] and "
