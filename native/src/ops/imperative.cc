@@ -297,7 +297,7 @@ void invoke_into(const OpAttrs& attrs, std::span<const NDArray> inputs, std::spa
     call->add_out(TensorView{o.data(), o.shape(), o.dtype()});
     writes.push_back(o.var());
   }
-  if (op.needs_random) {
+  if (op.draws_random(attrs)) {
     call->seed = g_seed.load();
     call->sequence = g_random_sequence.fetch_add(1);
   }

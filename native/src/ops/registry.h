@@ -122,6 +122,7 @@ struct OpDef {
 
   // Resources the kernels request.
   bool needs_random = false;          // a Philox (seed, sequence) per call
+  bool (*random_when)(const OpAttrs&) = nullptr;  // only calls for which this holds draw one (null: every call)
   WorkspaceFn workspace = nullptr;    // temporary space per call
 
   // Gradient (Note [Gradients]).
@@ -157,6 +158,8 @@ struct OpDef {
     return variadic_inputs() ? "arg" + std::to_string(i) : input_names[static_cast<size_t>(i)];
   }
   bool differentiable() const { return gradient != nullptr || zero_gradient; }
+  // Whether a call with these parameters draws random numbers (and so takes a sequence number).
+  bool draws_random(const OpAttrs& attrs) const { return needs_random && (!random_when || random_when(attrs)); }
   // MXNet's auto-naming hint for the op called by `name` (canonical or alias): that name lowercased,
   // so _PlusScalar names nodes _plusscalar0 while the graph records _plus_scalar.
   static std::string name_hint(std::string_view name);
@@ -287,6 +290,14 @@ class OpRegistrar {
   }
   OpRegistrar& random() {
     def_.needs_random = true;
+    return *this;
+  }
+  // Random numbers only when parameter Member equals When (LeakyReLU's rrelu): other calls leave the sequence, and
+  // so every later random op's draws, as they were.
+  template <class P, auto Member, auto When>
+  OpRegistrar& random_when() {
+    def_.needs_random = true;
+    def_.random_when = [](const OpAttrs& a) { return a.get<P>().*Member == When; };
     return *this;
   }
   OpRegistrar& workspace(WorkspaceFn f) {

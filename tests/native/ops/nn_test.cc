@@ -169,6 +169,20 @@ TEST(RReLU, OnlyRReLUAllocatesTheSlopes) {
 
 // --- Embedding ---
 
+// Only rrelu draws random numbers: a leaky call between seeding and a Dropout leaves Dropout's mask unchanged.
+TEST(RReLU, OtherActTypesLeaveTheRandomSequenceAlone) {
+  NDArray x = testing::array(std::vector<float>(256, 1.0f));
+  auto mask_after = [&](const char* act_type) {
+    set_random_seed(7);
+    if (act_type) testing::call("LeakyReLU", {x}, {{"act_type", act_type}}).wait_to_read();
+    return testing::values(dropout(x, {{"p", "0.5"}}, true)[1]);
+  };
+  const auto plain = mask_after(nullptr);
+  EXPECT_EQ(mask_after("leaky"), plain);
+  EXPECT_EQ(mask_after("elu"), plain);
+  EXPECT_NE(mask_after("rrelu"), plain) << "rrelu takes a sequence number";
+}
+
 TEST(Embedding, IndicesTruncateAndClipLikeMXNetCPU) {
   NDArray w = testing::array({0, 1, 10, 11, 20, 21}, Shape{3, 2});
   NDArray data = testing::array({-3.0f, 0.0f, 2.7f, 7.0f, 1.2f, 2.0f}, Shape{2, 3});

@@ -188,7 +188,7 @@ void leaky_grad(GradBuilder& b) {
     .infer_shape(infer_leaky_shape)
     .infer_type(infer_same_float_type)
     .kernel(DeviceType::kCPU, leaky_kernel)
-    .random()
+    .random_when<LeakyReLUParam, &LeakyReLUParam::act_type, Leaky::kRrelu>()
     .gradient(leaky_grad, {0, 1}, {1});
 
 }  // namespace
