@@ -68,7 +68,7 @@ extern "C" {
 /** The ABI version of this header: a binding requires the same major and at least its minor. */
 enum {
   SN_ABI_VERSION_MAJOR = 1,
-  SN_ABI_VERSION_MINOR = 4
+  SN_ABI_VERSION_MINOR = 5
 };
 
 /** Status of every call. Values are stable and only ever appended. */
@@ -805,6 +805,155 @@ SN_API sn_status sn_custom_function_invoke(sn_custom_function_fn fn, sn_custom_f
 
 /** Records the message a failing callback reports with its status (thread-local; copied). */
 SN_API sn_status sn_callback_set_error(const char* message);
+
+/* ------------------------------------------------------------------------ */
+/* Symbol (ABI 1.5)                                                          */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * A symbol: outputs of a graph of operator applications and variables (MXNet's Symbol). Nodes are
+ * shared between the symbols composed from them; handles may be freed from any thread, and one
+ * symbol is used by one thread at a time (attributes are mutable, as in MXNet).
+ */
+typedef struct sn_symbol* sn_symbol_t;
+
+/** Which names sn_symbol_list returns. */
+typedef enum sn_symbol_list_kind {
+  /** Inputs that are not auxiliary states, in graph order (MXNet's list_arguments). */
+  SN_SYMBOL_ARGUMENTS = 0,
+  /** The outputs: a variable's name, else "<node>_output" or "<node>_<output name>". */
+  SN_SYMBOL_OUTPUTS = 1,
+  /** Inputs some operator mutates (BatchNorm's moving statistics). */
+  SN_SYMBOL_AUXILIARY_STATES = 2,
+  /** Every input, arguments and auxiliary states, in graph order. */
+  SN_SYMBOL_INPUTS = 3
+} sn_symbol_list_kind;
+
+/** Symbol handles alive in this process (for leak tests). */
+SN_API sn_status sn_symbol_live_count(SN_OUT int64_t* handles);
+
+/** A variable named `name` (not empty). The caller frees it with sn_symbol_free. */
+SN_API sn_status sn_symbol_create_variable(const char* name, SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
+
+/**
+ * Applies operator `op` with typed parameters (as sn_op_call_create) to `inputs`, one per input of
+ * the operator (variadic operators: as many as the count parameter says). A NULL entry becomes a new
+ * variable "<name>_<input name>" (conv1_weight); every given input must have exactly one output.
+ * `name` names the node (not empty: auto-naming is the binding's, as MXNet's NameManager is
+ * Python's). The node records the given parameters in Python's spelling, which its JSON writes.
+ * The caller frees the result with sn_symbol_free.
+ */
+SN_API sn_status sn_symbol_create_op(int32_t op, const sn_param* params, SN_LENGTH_OF(params) int32_t num_params,
+                                     const int64_t* ints, SN_LENGTH_OF(ints) int32_t num_ints, const double* floats,
+                                     SN_LENGTH_OF(floats) int32_t num_floats, const uint8_t* text,
+                                     SN_LENGTH_OF(text) int32_t text_length, const sn_symbol_t* inputs,
+                                     SN_LENGTH_OF(inputs) int32_t num_inputs, const char* name,
+                                     SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
+
+/**
+ * As sn_symbol_create_op, with MXNet's string parameters: `text` holds UTF-8 key, NUL, value, NUL, ...
+ * Keys spelled `__x__` become attributes of the node instead of parameters.
+ */
+SN_API sn_status sn_symbol_create_op_from_strings(int32_t op, const uint8_t* text, SN_LENGTH_OF(text) int32_t text_length,
+                                                  const sn_symbol_t* inputs, SN_LENGTH_OF(inputs) int32_t num_inputs,
+                                                  const char* name,
+                                                  SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
+
+/** Frees a symbol handle (the graph lives while any symbol uses it). Accepts NULL; any thread. */
+SN_API sn_status sn_symbol_free(sn_symbol_t symbol);
+
+/** A deep copy: new nodes with the same names, operators and attributes. The caller frees it. */
+SN_API sn_status sn_symbol_copy(sn_symbol_t symbol, SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
+
+/** The outputs of several symbols, in order (MXNet's Group). The caller frees it. */
+SN_API sn_status sn_symbol_group(const sn_symbol_t* symbols, SN_LENGTH_OF(symbols) int32_t num_symbols,
+                                 SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
+
+/** The number of outputs. */
+SN_API sn_status sn_symbol_num_outputs(sn_symbol_t symbol, SN_OUT int32_t* count);
+
+/** Output `index` alone. The caller frees it. */
+SN_API sn_status sn_symbol_get_output(sn_symbol_t symbol, int32_t index,
+                                      SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
+
+/**
+ * The output named `name` as SN_SYMBOL_OUTPUTS spells it ("pool1_output" on internals); an unknown
+ * name fails with SN_ERR_NOT_FOUND listing the names. The caller frees it.
+ */
+SN_API sn_status sn_symbol_get_output_by_name(sn_symbol_t symbol, const char* name,
+                                              SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
+
+/** Every node's visible outputs, variables included, inputs before their users. The caller frees it. */
+SN_API sn_status sn_symbol_get_internals(sn_symbol_t symbol, SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
+
+/**
+ * The inputs of the output nodes, grouped; has_children = 0 (and no handle) when the outputs are
+ * variables. The caller frees it.
+ */
+SN_API sn_status sn_symbol_get_children(sn_symbol_t symbol, SN_OUT uint8_t* has_children,
+                                        SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
+
+/**
+ * Names of the symbol's arguments, outputs, auxiliary states or inputs: `text` receives them as
+ * UTF-8, each followed by a NUL, `length` the bytes and `count` the names (borrowed: valid until
+ * the next call on this thread).
+ */
+SN_API sn_status sn_symbol_list(sn_symbol_t symbol, sn_symbol_list_kind kind, SN_OUT SN_BORROWED const uint8_t** text,
+                                SN_OUT int64_t* length, SN_OUT int32_t* count);
+
+/** The name of the single output node ("" for a group of several nodes; borrowed). */
+SN_API sn_status sn_symbol_get_name(sn_symbol_t symbol, SN_OUT SN_BORROWED const char** name);
+
+/** Attribute `key` of the single output node, or found = 0 (value "", borrowed). */
+SN_API sn_status sn_symbol_get_attr(sn_symbol_t symbol, const char* key, SN_OUT uint8_t* found,
+                                    SN_OUT SN_BORROWED const char** value);
+
+/**
+ * The output node's attributes, or with `recursive` every node's as "<node>$<key>": key, NUL, value,
+ * NUL, ... in `text` (borrowed), `count` pairs.
+ */
+SN_API sn_status sn_symbol_list_attr(sn_symbol_t symbol, uint8_t recursive, SN_OUT SN_BORROWED const uint8_t** text,
+                                     SN_OUT int64_t* length, SN_OUT int32_t* count);
+
+/**
+ * Sets attribute `key` on the single output node (a group of several nodes fails). A key naming a
+ * parameter of the node's operator sets that parameter (parsed; a bad value fails naming it).
+ */
+SN_API sn_status sn_symbol_set_attr(sn_symbol_t symbol, const char* key, const char* value);
+
+/**
+ * Infers shapes from the shapes of some inputs: `names` holds num_shapes UTF-8 names each followed
+ * by a NUL, `dims` the shapes back to back (ndims[i] dims each; MXNet's legacy spelling: a 0 dim is
+ * unknown). Results are borrowed (valid until the next call on this thread): `result_dims` holds
+ * the shapes of the arguments, then the outputs, then the auxiliary states (in list order), with
+ * `result_ndims` (room for num_args + num_outputs + num_aux) giving each one's rank; unknown dims
+ * are 0 and an unknown rank is 0 dims. complete = 1 when every shape in the graph is known. A
+ * conflict fails with SN_ERR_SHAPE naming the node and the shapes.
+ */
+SN_API sn_status sn_symbol_infer_shape(sn_symbol_t symbol, const uint8_t* names, SN_LENGTH_OF(names) int32_t names_length,
+                                       const int64_t* dims, SN_LENGTH_OF(dims) int32_t num_dims, const int32_t* ndims,
+                                       SN_LENGTH_OF(ndims) int32_t num_shapes,
+                                       SN_OUT SN_BORROWED const int64_t** result_dims,
+                                       SN_OUT SN_BORROWED const int32_t** result_ndims, SN_OUT int32_t* num_args,
+                                       SN_OUT int32_t* num_outputs, SN_OUT int32_t* num_aux, SN_OUT uint8_t* complete);
+
+/**
+ * Infers element types from some inputs' (`names` as in sn_symbol_infer_shape, one sn_dtype each).
+ * `result` (borrowed) holds the arguments', outputs' and auxiliary states' dtypes, -1 where unknown.
+ */
+SN_API sn_status sn_symbol_infer_type(sn_symbol_t symbol, const uint8_t* names, SN_LENGTH_OF(names) int32_t names_length,
+                                      const int32_t* dtypes, SN_LENGTH_OF(dtypes) int32_t num_dtypes,
+                                      SN_OUT SN_BORROWED const int32_t** result, SN_OUT int32_t* num_args,
+                                      SN_OUT int32_t* num_outputs, SN_OUT int32_t* num_aux, SN_OUT uint8_t* complete);
+
+/** The symbol in MXNet's JSON format, as MXNet 1.9 writes it (borrowed: valid until the next call on this thread). */
+SN_API sn_status sn_symbol_to_json(sn_symbol_t symbol, SN_OUT SN_BORROWED const char** json);
+
+/**
+ * Loads MXNet JSON (any MXNet 1.x version; legacy spellings upgraded). Malformed text fails with
+ * SN_ERR_FORMAT naming what is wrong; an unknown operator with SN_ERR_NOT_FOUND. The caller frees it.
+ */
+SN_API sn_status sn_symbol_from_json(const char* json, SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
 
 #ifdef __cplusplus
 } /* extern "C" */

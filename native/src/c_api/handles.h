@@ -8,6 +8,7 @@
 
 #include "c_api/api_guard.h"
 #include "ndarray/ndarray.h"
+#include "ops/registry.h"
 
 // One handle = one NDArray value (its own autograd entry, as one MXNet NDArray handle).
 struct sn_ndarray {
@@ -50,5 +51,15 @@ std::span<const T> to_span(const T* data, int64_t count, const char* function, c
 
 // Handles as arrays; every entry must be non-NULL.
 std::vector<NDArray> unwrap_all(const sn_ndarray_t* handles, int32_t count, const char* function, const char* argument);
+
+// Operator `op` by id; out of range fails naming the function.
+const OpDef& op_at(int32_t op, const char* function);
+// Typed ABI parameters (sn_param and its buffers) in the registry's form; every offset is checked.
+std::vector<IndexedParamValue> to_values(const OpDef& op, const sn_param* params, int32_t num_params,
+                                         const int64_t* ints, int32_t num_ints, const double* floats, int32_t num_floats,
+                                         const uint8_t* text, int32_t text_length, const char* function);
+// NUL-terminated UTF-8 strings back to back; pairs of them (key, value) for string parameters.
+std::vector<std::string_view> to_strings(const uint8_t* text, int32_t length, const char* function, const char* argument);
+std::vector<ParamKV> to_pairs(const uint8_t* text, int32_t length, const char* function, const char* argument);
 
 }  // namespace sn::capi

@@ -14,40 +14,13 @@ struct sn_op_call {
   sn::MetaCache meta;  // the call site's last shapes and dtypes
 };
 
-namespace {
+namespace sn::capi {
 
 const sn::OpDef& op_at(int32_t op, const char* function) {
   const auto all = sn::OpRegistry::get().all();
   SN_CHECK_INDEX(op >= 0 && static_cast<size_t>(op) < all.size(), function, ": argument 'op' expects an operator id in [0, ",
                  all.size(), "), got ", op);
   return *all[static_cast<size_t>(op)];
-}
-
-const sn::ParamField& param_at(const sn::OpDef& op, int32_t index, const char* function) {
-  const auto fields = op.schema->fields();
-  SN_CHECK_INDEX(index >= 0 && static_cast<size_t>(index) < fields.size(), function, ": ", op.name, " has ",
-                 fields.size(), " parameter(s); index ", index, " is out of range");
-  return fields[static_cast<size_t>(index)];
-}
-
-sn_param_kind kind_of(sn::ParamKind k) {
-  switch (k) {
-    case sn::ParamKind::kBool: return SN_PARAM_BOOL;
-    case sn::ParamKind::kInt: return SN_PARAM_INT;
-    case sn::ParamKind::kFloat: return SN_PARAM_FLOAT;
-    case sn::ParamKind::kString: return SN_PARAM_STRING;
-    case sn::ParamKind::kShape:
-    case sn::ParamKind::kFloatTuple: return SN_PARAM_TUPLE;
-    case sn::ParamKind::kEnum: return SN_PARAM_ENUM;
-    case sn::ParamKind::kDType: return SN_PARAM_DTYPE;
-  }
-  return SN_PARAM_STRING;
-}
-
-sn_param_kind element_kind_of(sn::ParamKind k) {
-  if (k == sn::ParamKind::kShape) return SN_PARAM_INT;
-  if (k == sn::ParamKind::kFloatTuple) return SN_PARAM_FLOAT;
-  return kind_of(k);
 }
 
 // Typed ABI values into the registry's form; every offset is checked against its buffer.
@@ -99,6 +72,63 @@ std::vector<sn::IndexedParamValue> to_values(const sn::OpDef& op, const sn_param
     out.push_back(v);
   }
   return out;
+}
+
+std::vector<std::string_view> to_strings(const uint8_t* text, int32_t length, const char* function, const char* argument) {
+  auto bytes = to_span(text, length, function, argument);
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] != 0) continue;
+    parts.emplace_back(reinterpret_cast<const char*>(bytes.data()) + start, i - start);
+    start = i + 1;
+  }
+  SN_CHECK(start == bytes.size(), function, ": argument '", argument, "' expects NUL-terminated strings, got ",
+           parts.size(), " and a trailing piece without a NUL");
+  return parts;
+}
+
+std::vector<ParamKV> to_pairs(const uint8_t* text, int32_t length, const char* function, const char* argument) {
+  const std::vector<std::string_view> parts = to_strings(text, length, function, argument);
+  SN_CHECK(parts.size() % 2 == 0, function, ": argument '", argument, "' expects key, NUL, value, NUL pairs, got ",
+           parts.size(), " NUL-terminated string(s)");
+  std::vector<ParamKV> kv;
+  for (size_t i = 0; i < parts.size(); i += 2) kv.emplace_back(parts[i], parts[i + 1]);
+  return kv;
+}
+
+}  // namespace sn::capi
+
+namespace {
+
+using sn::capi::op_at;
+using sn::capi::to_values;
+
+const sn::ParamField& param_at(const sn::OpDef& op, int32_t index, const char* function) {
+  const auto fields = op.schema->fields();
+  SN_CHECK_INDEX(index >= 0 && static_cast<size_t>(index) < fields.size(), function, ": ", op.name, " has ",
+                 fields.size(), " parameter(s); index ", index, " is out of range");
+  return fields[static_cast<size_t>(index)];
+}
+
+sn_param_kind kind_of(sn::ParamKind k) {
+  switch (k) {
+    case sn::ParamKind::kBool: return SN_PARAM_BOOL;
+    case sn::ParamKind::kInt: return SN_PARAM_INT;
+    case sn::ParamKind::kFloat: return SN_PARAM_FLOAT;
+    case sn::ParamKind::kString: return SN_PARAM_STRING;
+    case sn::ParamKind::kShape:
+    case sn::ParamKind::kFloatTuple: return SN_PARAM_TUPLE;
+    case sn::ParamKind::kEnum: return SN_PARAM_ENUM;
+    case sn::ParamKind::kDType: return SN_PARAM_DTYPE;
+  }
+  return SN_PARAM_STRING;
+}
+
+sn_param_kind element_kind_of(sn::ParamKind k) {
+  if (k == sn::ParamKind::kShape) return SN_PARAM_INT;
+  if (k == sn::ParamKind::kFloatTuple) return SN_PARAM_FLOAT;
+  return kind_of(k);
 }
 
 sn::InvokeFlags to_flags(uint32_t flags, const char* function) {
@@ -318,18 +348,7 @@ SN_API sn_status sn_op_call_create_from_strings(int32_t op, const uint8_t* text,
   constexpr const char* kFn = "sn_op_call_create_from_strings";
   check_not_null(out, kFn, "out");
   const sn::OpDef& d = op_at(op, kFn);
-  auto bytes = to_span(text, text_length, kFn, "text");
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (bytes[i] != 0) continue;
-    parts.emplace_back(reinterpret_cast<const char*>(bytes.data()) + start, i - start);
-    start = i + 1;
-  }
-  SN_CHECK(start == bytes.size() && parts.size() % 2 == 0, kFn, ": argument 'text' expects key, NUL, value, NUL ",
-           "pairs, got ", parts.size(), " NUL-terminated string(s)", start == bytes.size() ? "" : " and a trailing piece");
-  std::vector<sn::ParamKV> kv;
-  for (size_t i = 0; i < parts.size(); i += 2) kv.emplace_back(parts[i], parts[i + 1]);
+  const std::vector<sn::ParamKV> kv = sn::capi::to_pairs(text, text_length, kFn, "text");
   *out = new sn_op_call{d.parse(kv), {}};
   SN_API_END();
 }

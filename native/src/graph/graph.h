@@ -35,7 +35,7 @@ struct Node {
   std::string name;
   std::vector<NodeEntry> inputs;
   std::vector<NodePtr> control_deps;
-  std::map<std::string, std::string> user_attrs;  // Symbol attributes (__shape__, lr_mult, ...)
+  std::map<std::string, std::string> dict;  // MXNet's attrs.dict: parameters as given, attributes (Note [Symbol attributes])
   std::shared_ptr<void> info;                     // owned by the layer that made the node (autograd's saved arrays)
 
   bool is_variable() const noexcept { return attrs.op == nullptr; }

@@ -113,6 +113,9 @@ struct OpDef {
   // pooling's argmax): other settings allocate none. Same form as optional_inputs.
   std::vector<OptionalInput> optional_outputs;
   std::vector<std::pair<int, int>> inplace;  // (input, output) that may share memory
+  // `__init__` attributes a symbol gives its variable inputs when they have none (MXNet's
+  // FSetInputVarAttrOnCompose: BatchNorm's moving mean starts at zeros, its moving var at ones).
+  std::vector<std::pair<int, std::string>> input_inits;
 
   InferShapeFn infer_shape = nullptr;
   InferTypeFn infer_type = nullptr;
@@ -260,6 +263,11 @@ class OpRegistrar {
   }
   OpRegistrar& variadic_outputs(CountFn count) {
     def_.num_outputs_fn = count;
+    return *this;
+  }
+  // Variable input `index` of a symbol gets `__init__ = init` (MXNet's JSON spelling, e.g. ["zero", {}]).
+  OpRegistrar& input_init(int index, std::string init) {
+    def_.input_inits.emplace_back(index, std::move(init));
     return *this;
   }
   OpRegistrar& inplace(std::vector<std::pair<int, int>> pairs) {

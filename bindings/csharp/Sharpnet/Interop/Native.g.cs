@@ -311,6 +311,40 @@ namespace Sharpnet.Interop
         protected override bool ReleaseHandle() => Native.sn_op_call_free(handle) == ErrorCode.Ok;
     }
 
+    /// <summary>
+    /// A symbol: outputs of a graph of operator applications and variables (MXNet's Symbol). Nodes are
+    /// shared between the symbols composed from them; handles may be freed from any thread, and one
+    /// symbol is used by one thread at a time (attributes are mutable, as in MXNet).
+    /// Owns a sn_symbol_t; releases it with sn_symbol_free.
+    /// </summary>
+    internal sealed class SymbolHandle : SafeHandle
+    {
+        public SymbolHandle()
+            : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle() => Native.sn_symbol_free(handle) == ErrorCode.Ok;
+    }
+
+    /// <summary>Which names sn_symbol_list returns.</summary>
+    internal enum NativeSymbolListKind : int
+    {
+        /// <summary>Inputs that are not auxiliary states, in graph order (MXNet's list_arguments).</summary>
+        Arguments = 0,
+
+        /// <summary>The outputs: a variable's name, else "&lt;node&gt;_output" or "&lt;node&gt;_&lt;output name&gt;".</summary>
+        Outputs = 1,
+
+        /// <summary>Inputs some operator mutates (BatchNorm's moving statistics).</summary>
+        AuxiliaryStates = 2,
+
+        /// <summary>Every input, arguments and auxiliary states, in graph order.</summary>
+        Inputs = 3,
+    }
+
     internal static unsafe partial class Native
     {
         internal const string LibraryName = "sharpnet";
@@ -319,7 +353,7 @@ namespace Sharpnet.Interop
         internal const int AbiVersionMajor = 1;
 
         /// <summary>The ABI version of this header: a binding requires the same major and at least its minor.</summary>
-        internal const int AbiVersionMinor = 4;
+        internal const int AbiVersionMinor = 5;
 
         /// <summary>
         /// The message of the most recent failed call on this thread, or "" if none failed.
@@ -1068,5 +1102,230 @@ namespace Sharpnet.Interop
         /// <summary>Records the message a failing callback reports with its status (thread-local; copied).</summary>
         [LibraryImport(LibraryName, EntryPoint = "sn_callback_set_error", StringMarshalling = StringMarshalling.Utf8)]
         internal static partial ErrorCode sn_callback_set_error(string message);
+
+        /// <summary>Symbol handles alive in this process (for leak tests).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_live_count")]
+        internal static partial ErrorCode sn_symbol_live_count(out long handles);
+
+        /// <summary>A variable named `name` (not empty). The caller frees it with sn_symbol_free.</summary>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_create_variable", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_symbol_create_variable(string name, out SymbolHandle @out);
+
+        /// <summary>
+        /// Applies operator `op` with typed parameters (as sn_op_call_create) to `inputs`, one per input of
+        /// the operator (variadic operators: as many as the count parameter says). A NULL entry becomes a new
+        /// variable "&lt;name&gt;_&lt;input name&gt;" (conv1_weight); every given input must have exactly one output.
+        /// `name` names the node (not empty: auto-naming is the binding's, as MXNet's NameManager is
+        /// Python's). The node records the given parameters in Python's spelling, which its JSON writes.
+        /// The caller frees the result with sn_symbol_free.
+        /// </summary>
+        /// <param name="num_params">Number of elements of params.</param>
+        /// <param name="num_ints">Number of elements of ints.</param>
+        /// <param name="num_floats">Number of elements of floats.</param>
+        /// <param name="text_length">Number of elements of text.</param>
+        /// <param name="num_inputs">Number of elements of inputs.</param>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_create_op", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_symbol_create_op(int op, Param* @params, int num_params, long* ints, int num_ints, double* floats, int num_floats, byte* text, int text_length, nint* inputs, int num_inputs, string name, out SymbolHandle @out);
+
+        /// <summary>
+        /// Applies operator `op` with typed parameters (as sn_op_call_create) to `inputs`, one per input of
+        /// the operator (variadic operators: as many as the count parameter says). A NULL entry becomes a new
+        /// variable "&lt;name&gt;_&lt;input name&gt;" (conv1_weight); every given input must have exactly one output.
+        /// `name` names the node (not empty: auto-naming is the binding's, as MXNet's NameManager is
+        /// Python's). The node records the given parameters in Python's spelling, which its JSON writes.
+        /// The caller frees the result with sn_symbol_free.
+        /// </summary>
+        /// <param name="num_inputs">Number of elements of inputs.</param>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        internal static ErrorCode sn_symbol_create_op(int op, ReadOnlySpan<Param> @params, ReadOnlySpan<long> ints, ReadOnlySpan<double> floats, ReadOnlySpan<byte> text, nint* inputs, int num_inputs, string name, out SymbolHandle @out)
+        {
+            fixed (Param* paramsPtr = @params)
+            fixed (long* intsPtr = ints)
+            fixed (double* floatsPtr = floats)
+            fixed (byte* textPtr = text)
+            {
+                return sn_symbol_create_op(op, paramsPtr, @params.Length, intsPtr, ints.Length, floatsPtr, floats.Length, textPtr, text.Length, inputs, num_inputs, name, out @out);
+            }
+        }
+
+        /// <summary>
+        /// As sn_symbol_create_op, with MXNet's string parameters: `text` holds UTF-8 key, NUL, value, NUL, ...
+        /// Keys spelled `__x__` become attributes of the node instead of parameters.
+        /// </summary>
+        /// <param name="text_length">Number of elements of text.</param>
+        /// <param name="num_inputs">Number of elements of inputs.</param>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_create_op_from_strings", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_symbol_create_op_from_strings(int op, byte* text, int text_length, nint* inputs, int num_inputs, string name, out SymbolHandle @out);
+
+        /// <summary>
+        /// As sn_symbol_create_op, with MXNet's string parameters: `text` holds UTF-8 key, NUL, value, NUL, ...
+        /// Keys spelled `__x__` become attributes of the node instead of parameters.
+        /// </summary>
+        /// <param name="num_inputs">Number of elements of inputs.</param>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        internal static ErrorCode sn_symbol_create_op_from_strings(int op, ReadOnlySpan<byte> text, nint* inputs, int num_inputs, string name, out SymbolHandle @out)
+        {
+            fixed (byte* textPtr = text)
+            {
+                return sn_symbol_create_op_from_strings(op, textPtr, text.Length, inputs, num_inputs, name, out @out);
+            }
+        }
+
+        /// <summary>Frees a symbol handle (the graph lives while any symbol uses it). Accepts NULL; any thread.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_free")]
+        internal static partial ErrorCode sn_symbol_free(nint symbol);
+
+        /// <summary>A deep copy: new nodes with the same names, operators and attributes. The caller frees it.</summary>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_copy")]
+        internal static partial ErrorCode sn_symbol_copy(SymbolHandle symbol, out SymbolHandle @out);
+
+        /// <summary>The outputs of several symbols, in order (MXNet's Group). The caller frees it.</summary>
+        /// <param name="num_symbols">Number of elements of symbols.</param>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_group")]
+        internal static partial ErrorCode sn_symbol_group(nint* symbols, int num_symbols, out SymbolHandle @out);
+
+        /// <summary>The number of outputs.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_num_outputs")]
+        internal static partial ErrorCode sn_symbol_num_outputs(SymbolHandle symbol, out int count);
+
+        /// <summary>Output `index` alone. The caller frees it.</summary>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_get_output")]
+        internal static partial ErrorCode sn_symbol_get_output(SymbolHandle symbol, int index, out SymbolHandle @out);
+
+        /// <summary>
+        /// The output named `name` as SN_SYMBOL_OUTPUTS spells it ("pool1_output" on internals); an unknown
+        /// name fails with SN_ERR_NOT_FOUND listing the names. The caller frees it.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_get_output_by_name", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_symbol_get_output_by_name(SymbolHandle symbol, string name, out SymbolHandle @out);
+
+        /// <summary>Every node's visible outputs, variables included, inputs before their users. The caller frees it.</summary>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_get_internals")]
+        internal static partial ErrorCode sn_symbol_get_internals(SymbolHandle symbol, out SymbolHandle @out);
+
+        /// <summary>
+        /// The inputs of the output nodes, grouped; has_children = 0 (and no handle) when the outputs are
+        /// variables. The caller frees it.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_get_children")]
+        internal static partial ErrorCode sn_symbol_get_children(SymbolHandle symbol, out byte has_children, out SymbolHandle @out);
+
+        /// <summary>
+        /// Names of the symbol's arguments, outputs, auxiliary states or inputs: `text` receives them as
+        /// UTF-8, each followed by a NUL, `length` the bytes and `count` the names (borrowed: valid until
+        /// the next call on this thread).
+        /// </summary>
+        /// <param name="text">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_list")]
+        internal static partial ErrorCode sn_symbol_list(SymbolHandle symbol, NativeSymbolListKind kind, out byte* text, out long length, out int count);
+
+        /// <summary>The name of the single output node ("" for a group of several nodes; borrowed).</summary>
+        /// <param name="name">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_get_name")]
+        internal static partial ErrorCode sn_symbol_get_name(SymbolHandle symbol, out byte* name);
+
+        /// <summary>Attribute `key` of the single output node, or found = 0 (value "", borrowed).</summary>
+        /// <param name="value">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_get_attr", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_symbol_get_attr(SymbolHandle symbol, string key, out byte found, out byte* value);
+
+        /// <summary>
+        /// The output node's attributes, or with `recursive` every node's as "&lt;node&gt;$&lt;key&gt;": key, NUL, value,
+        /// NUL, ... in `text` (borrowed), `count` pairs.
+        /// </summary>
+        /// <param name="text">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_list_attr")]
+        internal static partial ErrorCode sn_symbol_list_attr(SymbolHandle symbol, byte recursive, out byte* text, out long length, out int count);
+
+        /// <summary>
+        /// Sets attribute `key` on the single output node (a group of several nodes fails). A key naming a
+        /// parameter of the node's operator sets that parameter (parsed; a bad value fails naming it).
+        /// </summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_set_attr", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_symbol_set_attr(SymbolHandle symbol, string key, string value);
+
+        /// <summary>
+        /// Infers shapes from the shapes of some inputs: `names` holds num_shapes UTF-8 names each followed
+        /// by a NUL, `dims` the shapes back to back (ndims[i] dims each; MXNet's legacy spelling: a 0 dim is
+        /// unknown). Results are borrowed (valid until the next call on this thread): `result_dims` holds
+        /// the shapes of the arguments, then the outputs, then the auxiliary states (in list order), with
+        /// `result_ndims` (room for num_args + num_outputs + num_aux) giving each one's rank; unknown dims
+        /// are 0 and an unknown rank is 0 dims. complete = 1 when every shape in the graph is known. A
+        /// conflict fails with SN_ERR_SHAPE naming the node and the shapes.
+        /// </summary>
+        /// <param name="names_length">Number of elements of names.</param>
+        /// <param name="num_dims">Number of elements of dims.</param>
+        /// <param name="num_shapes">Number of elements of ndims.</param>
+        /// <param name="result_dims">Borrowed: valid until the next call on this thread.</param>
+        /// <param name="result_ndims">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_infer_shape")]
+        internal static partial ErrorCode sn_symbol_infer_shape(SymbolHandle symbol, byte* names, int names_length, long* dims, int num_dims, int* ndims, int num_shapes, out long* result_dims, out int* result_ndims, out int num_args, out int num_outputs, out int num_aux, out byte complete);
+
+        /// <summary>
+        /// Infers shapes from the shapes of some inputs: `names` holds num_shapes UTF-8 names each followed
+        /// by a NUL, `dims` the shapes back to back (ndims[i] dims each; MXNet's legacy spelling: a 0 dim is
+        /// unknown). Results are borrowed (valid until the next call on this thread): `result_dims` holds
+        /// the shapes of the arguments, then the outputs, then the auxiliary states (in list order), with
+        /// `result_ndims` (room for num_args + num_outputs + num_aux) giving each one's rank; unknown dims
+        /// are 0 and an unknown rank is 0 dims. complete = 1 when every shape in the graph is known. A
+        /// conflict fails with SN_ERR_SHAPE naming the node and the shapes.
+        /// </summary>
+        /// <param name="result_dims">Borrowed: valid until the next call on this thread.</param>
+        /// <param name="result_ndims">Borrowed: valid until the next call on this thread.</param>
+        internal static ErrorCode sn_symbol_infer_shape(SymbolHandle symbol, ReadOnlySpan<byte> names, ReadOnlySpan<long> dims, ReadOnlySpan<int> ndims, out long* result_dims, out int* result_ndims, out int num_args, out int num_outputs, out int num_aux, out byte complete)
+        {
+            fixed (byte* namesPtr = names)
+            fixed (long* dimsPtr = dims)
+            fixed (int* ndimsPtr = ndims)
+            {
+                return sn_symbol_infer_shape(symbol, namesPtr, names.Length, dimsPtr, dims.Length, ndimsPtr, ndims.Length, out result_dims, out result_ndims, out num_args, out num_outputs, out num_aux, out complete);
+            }
+        }
+
+        /// <summary>
+        /// Infers element types from some inputs' (`names` as in sn_symbol_infer_shape, one sn_dtype each).
+        /// `result` (borrowed) holds the arguments', outputs' and auxiliary states' dtypes, -1 where unknown.
+        /// </summary>
+        /// <param name="names_length">Number of elements of names.</param>
+        /// <param name="num_dtypes">Number of elements of dtypes.</param>
+        /// <param name="result">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_infer_type")]
+        internal static partial ErrorCode sn_symbol_infer_type(SymbolHandle symbol, byte* names, int names_length, int* dtypes, int num_dtypes, out int* result, out int num_args, out int num_outputs, out int num_aux, out byte complete);
+
+        /// <summary>
+        /// Infers element types from some inputs' (`names` as in sn_symbol_infer_shape, one sn_dtype each).
+        /// `result` (borrowed) holds the arguments', outputs' and auxiliary states' dtypes, -1 where unknown.
+        /// </summary>
+        /// <param name="result">Borrowed: valid until the next call on this thread.</param>
+        internal static ErrorCode sn_symbol_infer_type(SymbolHandle symbol, ReadOnlySpan<byte> names, ReadOnlySpan<int> dtypes, out int* result, out int num_args, out int num_outputs, out int num_aux, out byte complete)
+        {
+            fixed (byte* namesPtr = names)
+            fixed (int* dtypesPtr = dtypes)
+            {
+                return sn_symbol_infer_type(symbol, namesPtr, names.Length, dtypesPtr, dtypes.Length, out result, out num_args, out num_outputs, out num_aux, out complete);
+            }
+        }
+
+        /// <summary>The symbol in MXNet's JSON format, as MXNet 1.9 writes it (borrowed: valid until the next call on this thread).</summary>
+        /// <param name="json">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_to_json")]
+        internal static partial ErrorCode sn_symbol_to_json(SymbolHandle symbol, out byte* json);
+
+        /// <summary>
+        /// Loads MXNet JSON (any MXNet 1.x version; legacy spellings upgraded). Malformed text fails with
+        /// SN_ERR_FORMAT naming what is wrong; an unknown operator with SN_ERR_NOT_FOUND. The caller frees it.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_symbol_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_from_json", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial ErrorCode sn_symbol_from_json(string json, out SymbolHandle @out);
     }
 }

@@ -150,6 +150,8 @@ void bn_grad(GradBuilder& b) {
     .dtypes<FloatDTypes>()
     .inputs({"data", "gamma", "beta", "moving_mean", "moving_var"})
     .aux({3, 4})
+    .input_init(3, R"(["zero", {}])")
+    .input_init(4, R"(["one", {}])")
     .outputs({"output", "mean", "var"}, 1)
     .visible_outputs(visible_outputs)
     .infer_shape(infer_bn_shape)

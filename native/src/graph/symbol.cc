@@ -1,0 +1,465 @@
+#include "graph/symbol.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/error.h"
+#include "core/param.h"
+#include "core/str.h"
+
+namespace sn {
+
+bool is_hidden_key(std::string_view key) noexcept {
+  return key.size() > 4 && key.starts_with("__") && key.ends_with("__");
+}
+
+namespace {
+
+// The op parameters in a dict (hidden keys are attributes, not parameters).
+OpAttrs parse_dict(const OpDef& op, const std::map<std::string, std::string>& dict) {
+  std::vector<ParamKV> kwargs;
+  for (const auto& [k, v] : dict)
+    if (!is_hidden_key(k)) kwargs.emplace_back(k, v);
+  return op.parse(kwargs);
+}
+
+const Symbol& single_input(const Symbol& s, const OpDef& op, const std::string& name, int i) {
+  SN_CHECK(s.outputs.size() == 1, op.name, " '", name, "': input ", i, " (", op.input_name(i),
+           ") expects a symbol with one output, got one with ", s.outputs.size(), " outputs (",
+           join(s.list_outputs(), ", "), "); pick one by index or name");
+  return s;
+}
+
+std::vector<Node*> variables_in_order(const Symbol& s) {
+  std::vector<Node*> vars;
+  for (Node* n : topo_sort(s.outputs))
+    if (n->is_variable()) vars.push_back(n);
+  return vars;
+}
+
+// Variables some op mutates (auxiliary states).
+std::unordered_set<const Node*> mutated_variables(const Symbol& s) {
+  std::unordered_set<const Node*> aux;
+  for (Node* n : topo_sort(s.outputs)) {
+    if (n->is_variable()) continue;
+    for (int i : n->attrs.op->aux_inputs)
+      if (static_cast<size_t>(i) < n->inputs.size()) aux.insert(n->inputs[static_cast<size_t>(i)].node.get());
+  }
+  return aux;
+}
+
+Node& single_head(const Symbol& s, const char* what) {
+  SN_CHECK(!s.outputs.empty(), what, " needs a symbol with outputs; this one is empty");
+  Node* n = s.outputs[0].node.get();
+  for (const NodeEntry& e : s.outputs)
+    SN_CHECK(e.node.get() == n, what, " works on a symbol with one output node; this one groups ", s.outputs.size(),
+             " outputs");
+  return *n;
+}
+
+std::string output_name(const NodeEntry& e) {
+  const Node& n = *e.node;
+  if (n.is_variable()) return n.name;
+  const OpDef& op = *n.attrs.op;
+  std::string r;
+  if (e.index < op.output_names.size() && !op.output_names[e.index].empty() && !op.num_outputs_fn) {
+    r = op.output_names[e.index];
+  } else {
+    r = "output";
+    if (n.num_outputs() != 1) r += std::to_string(e.index);
+  }
+  return n.name.empty() ? r : n.name + "_" + r;
+}
+
+}  // namespace
+
+Symbol Symbol::variable(const std::string& name) {
+  SN_CHECK(!name.empty(), "Symbol.Variable: argument 'name' must not be empty");
+  return Symbol({NodeEntry{Node::variable(name), 0}});
+}
+
+Symbol Symbol::create(OpAttrs attrs, std::map<std::string, std::string> dict, std::span<const Symbol* const> inputs,
+                      const std::string& name) {
+  const OpDef& op = *attrs.op;
+  SN_CHECK(!name.empty(), op.name, ": a symbol needs a node name; got an empty one");
+  const int n_in = op.num_inputs(attrs);
+  if (op.variadic_inputs()) {
+    SN_CHECK(static_cast<int>(inputs.size()) == n_in, op.name, " '", name, "': ", op.variadic_key, " is ", n_in,
+             " but ", inputs.size(), " inputs were given");
+  } else {
+    SN_CHECK(inputs.size() <= op.input_names.size(), op.name, " '", name, "': takes at most ", op.input_names.size(),
+             " inputs (", join(op.input_names, ", "), "), got ", inputs.size());
+    for (size_t i = static_cast<size_t>(n_in); i < inputs.size(); ++i) {
+      const OpDef::OptionalInput* c = op.optional_input(static_cast<int>(i));
+      SN_CHECK(inputs[i] == nullptr, op.name, " '", name, "': input '", op.input_names[i], "' is given but ",
+               c ? str("is used only when ", c->param, " is ", c->value) : std::string("is not used"),
+               " under these parameters");
+    }
+  }
+  std::vector<NodeEntry> entries;
+  entries.reserve(static_cast<size_t>(n_in));
+  for (int i = 0; i < n_in; ++i) {
+    const auto k = static_cast<size_t>(i);
+    const Symbol* s = k < inputs.size() ? inputs[k] : nullptr;
+    if (s != nullptr) {
+      entries.push_back(single_input(*s, op, name, i).outputs[0]);
+    } else {
+      SN_CHECK(!op.variadic_inputs(), op.name, " '", name, "': input ", i, " is missing (variadic inputs are not "
+               "created as variables)");
+      NodePtr var = Node::variable(name + "_" + op.input_name(i));
+      var->dict = dict;  // MXNet copies the op's attributes onto the variables it creates
+      entries.push_back(NodeEntry{std::move(var), 0});
+    }
+  }
+  for (const auto& [index, init] : op.input_inits) {
+    const auto k = static_cast<size_t>(index);
+    if (k < entries.size() && entries[k].node->is_variable() && !entries[k].node->dict.contains("__init__"))
+      entries[k].node->dict["__init__"] = init;
+  }
+  NodePtr node = Node::op(std::move(attrs), std::move(entries), name);
+  node->dict = std::move(dict);
+  const int visible = op.num_visible(node->attrs);
+  Symbol out;
+  for (int i = 0; i < visible; ++i) out.outputs.push_back(NodeEntry{node, static_cast<uint32_t>(i)});
+  return out;
+}
+
+Symbol Symbol::create(const OpDef& op, std::map<std::string, std::string> dict, std::span<const Symbol* const> inputs,
+                      const std::string& name) {
+  OpAttrs attrs = parse_dict(op, dict);
+  return create(std::move(attrs), std::move(dict), inputs, name);
+}
+
+Symbol Symbol::group(std::span<const Symbol* const> symbols) {
+  Symbol out;
+  for (const Symbol* s : symbols) {
+    SN_CHECK(s != nullptr, "Symbol.Group: a symbol is null");
+    out.outputs.insert(out.outputs.end(), s->outputs.begin(), s->outputs.end());
+  }
+  return out;
+}
+
+Symbol Symbol::operator[](size_t index) const {
+  SN_CHECK_INDEX(index < outputs.size(), "Symbol: output index ", index, " is out of range; the symbol has ",
+                 outputs.size(), " output(s)");
+  return Symbol({outputs[index]});
+}
+
+Symbol Symbol::output(const std::string& name) const {
+  const std::vector<std::string> names = list_outputs();
+  std::vector<size_t> hits;
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) hits.push_back(i);
+  if (hits.empty()) {
+    std::vector<std::string_view> views(names.begin(), names.end());
+    const std::string_view best = closest_match(name, views);
+    SN_THROW(kNotFound, "Symbol: no output named '", name, "'", best.empty() ? "" : str("; did you mean '", best, "'?"),
+             " The outputs are ", join(names, ", "));
+  }
+  SN_CHECK(hits.size() == 1, "Symbol: ", hits.size(), " outputs are named '", name, "'; index by position instead");
+  return (*this)[hits[0]];
+}
+
+Symbol Symbol::internals() const {
+  Symbol out;
+  // topo_sort gives raw pointers; the entries need shared ownership of each node.
+  std::unordered_map<const Node*, NodePtr> owner;
+  std::vector<NodePtr> stack;
+  for (const NodeEntry& e : outputs) stack.push_back(e.node);
+  while (!stack.empty()) {
+    NodePtr n = std::move(stack.back());
+    stack.pop_back();
+    if (!n || !owner.emplace(n.get(), n).second) continue;
+    for (const NodeEntry& in : n->inputs) stack.push_back(in.node);
+    for (const NodePtr& c : n->control_deps) stack.push_back(c);
+  }
+  for (Node* n : topo_sort(outputs)) {
+    const NodePtr& p = owner.at(n);
+    const int count = n->is_variable() ? 1 : n->attrs.op->num_visible(n->attrs);
+    for (int i = 0; i < count; ++i) out.outputs.push_back(NodeEntry{p, static_cast<uint32_t>(i)});
+  }
+  return out;
+}
+
+Symbol Symbol::children() const {
+  Symbol out;
+  std::unordered_set<const Node*> seen;
+  for (const NodeEntry& e : outputs) {
+    if (!seen.insert(e.node.get()).second) continue;
+    out.outputs.insert(out.outputs.end(), e.node->inputs.begin(), e.node->inputs.end());
+  }
+  return out;
+}
+
+std::vector<std::string> Symbol::list_arguments() const {
+  const auto aux = mutated_variables(*this);
+  std::vector<std::string> names;
+  for (Node* n : variables_in_order(*this))
+    if (!aux.contains(n)) names.push_back(n->name);
+  return names;
+}
+
+std::vector<std::string> Symbol::list_auxiliary_states() const {
+  const auto aux = mutated_variables(*this);
+  std::vector<std::string> names;
+  for (Node* n : variables_in_order(*this))
+    if (aux.contains(n)) names.push_back(n->name);
+  return names;
+}
+
+std::vector<std::string> Symbol::list_inputs() const {
+  std::vector<std::string> names;
+  for (Node* n : variables_in_order(*this)) names.push_back(n->name);
+  return names;
+}
+
+std::vector<std::string> Symbol::list_outputs() const {
+  std::vector<std::string> names;
+  names.reserve(outputs.size());
+  for (const NodeEntry& e : outputs) names.push_back(output_name(e));
+  return names;
+}
+
+std::string Symbol::name() const {
+  if (outputs.empty()) return {};
+  for (const NodeEntry& e : outputs)
+    if (e.node != outputs[0].node) return {};
+  return outputs[0].node->name;
+}
+
+std::optional<std::string> Symbol::attr(const std::string& key) const {
+  const Node& n = single_head(*this, "Symbol.Attr");
+  auto it = n.dict.find(key);
+  if (it == n.dict.end()) return std::nullopt;
+  return it->second;
+}
+
+std::map<std::string, std::string> Symbol::list_attr(bool recursive) const {
+  if (!recursive) return single_head(*this, "Symbol.ListAttr").dict;
+  std::map<std::string, std::string> all;
+  for (Node* n : topo_sort(outputs))
+    for (const auto& [k, v] : n->dict) all[n->name + "$" + k] = v;
+  return all;
+}
+
+void Symbol::set_attr(const std::string& key, const std::string& value) {
+  Node& n = single_head(*this, "Symbol.SetAttr");
+  SN_CHECK(!key.empty(), "Symbol.SetAttr: the key must not be empty");
+  if (key == "name") {  // MXNet renames the node
+    SN_CHECK(!value.empty(), "Symbol.SetAttr: a node name must not be empty");
+    n.name = value;
+    return;
+  }
+  if (n.is_variable() || is_hidden_key(key)) {
+    n.dict[key] = value;
+    return;
+  }
+  std::map<std::string, std::string> dict = n.dict;
+  dict[key] = value;
+  OpAttrs parsed = parse_dict(*n.attrs.op, dict);  // throws naming the op and the parameter; nothing changed then
+  SN_CHECK(parsed.op->num_inputs(parsed) == static_cast<int>(n.inputs.size()), n.attrs.op->name, " '", n.name,
+           "': setting ", key, "=", value, " would change its number of inputs (", n.inputs.size(), " to ",
+           parsed.op->num_inputs(parsed), "); compose a new symbol instead");
+  n.attrs = std::move(parsed);
+  n.dict = std::move(dict);
+}
+
+Symbol Symbol::copy() const {
+  std::unordered_map<const Node*, NodePtr> copies;
+  for (Node* n : topo_sort(outputs)) {
+    auto c = std::make_shared<Node>();
+    c->attrs = n->attrs;
+    c->name = n->name;
+    c->dict = n->dict;
+    for (const NodeEntry& in : n->inputs) c->inputs.push_back(NodeEntry{copies.at(in.node.get()), in.index});
+    for (const NodePtr& d : n->control_deps) c->control_deps.push_back(copies.at(d.get()));
+    copies.emplace(n, std::move(c));
+  }
+  Symbol out;
+  for (const NodeEntry& e : outputs) out.outputs.push_back(NodeEntry{copies.at(e.node.get()), e.index});
+  return out;
+}
+
+// --- inference ------------------------------------------------------------------------------------------------
+
+namespace {
+
+// The graph as numbered nodes and entries (MXNet's IndexedGraph): entry ids are row_ptr[node] + output.
+struct Indexed {
+  std::vector<Node*> nodes;
+  std::unordered_map<const Node*, size_t> id;
+  std::vector<size_t> row_ptr;
+
+  explicit Indexed(const Symbol& s) : nodes(topo_sort(s.outputs)) {
+    row_ptr.push_back(0);
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      id.emplace(nodes[i], i);
+      row_ptr.push_back(row_ptr.back() + static_cast<size_t>(nodes[i]->num_outputs()));
+    }
+  }
+  size_t entry(const NodeEntry& e) const { return row_ptr[id.at(e.node.get())] + e.index; }
+  size_t num_entries() const { return row_ptr.back(); }
+};
+
+// Shapes: merging fills unknown dims and ranks; two known values that differ conflict.
+struct ShapeTraits {
+  using Value = Shape;
+  static Value unknown() { return Shape::unknown(); }
+  static bool known(const Value& v) { return v.is_known(); }
+  static bool merge(Value& slot, const Value& v) {  // false on conflict; slot updated
+    if (!v.ndim_known()) return true;
+    if (!slot.ndim_known()) {
+      slot = v;
+      return true;
+    }
+    if (slot.ndim() != v.ndim()) return false;
+    for (int i = 0; i < v.ndim(); ++i) {
+      if (v[i] < 0) continue;
+      if (slot[i] < 0) slot[i] = v[i];
+      else if (slot[i] != v[i]) return false;
+    }
+    return true;
+  }
+  static std::string text(const Value& v) { return v.to_string(); }
+  static bool run(const OpAttrs& a, std::vector<Value>& in, std::vector<Value>& out) {
+    return a.op->infer_shape(a, in, out);
+  }
+  static constexpr ErrorCode kCode = ErrorCode::kShape;
+  static constexpr const char* kWhat = "shape";
+};
+
+struct TypeTraits {
+  using Value = int;
+  static Value unknown() { return -1; }
+  static bool known(const Value& v) { return v >= 0; }
+  static bool merge(Value& slot, const Value& v) {
+    if (v < 0) return true;
+    if (slot < 0) {
+      slot = v;
+      return true;
+    }
+    return slot == v;
+  }
+  static std::string text(const Value& v) { return v < 0 ? std::string("unknown") : std::string(dtype_name(static_cast<DType>(v))); }
+  static bool run(const OpAttrs& a, std::vector<Value>& in, std::vector<Value>& out) {
+    return a.op->infer_type(a, in, out);
+  }
+  static constexpr ErrorCode kCode = ErrorCode::kType;
+  static constexpr const char* kWhat = "dtype";
+};
+
+// Runs every op's inference over the graph, forwards then backwards, until nothing changes.
+template <class T>
+std::vector<typename T::Value> infer(const Indexed& g, std::vector<typename T::Value> values) {
+  using V = typename T::Value;
+  auto merge_entry = [&](size_t e, const V& v, const Node& by, const std::string& what) -> bool {
+    V before = values[e];
+    if (!T::merge(values[e], v))
+      throw_error(T::kCode, str("Error in operator ", by.name, " (", by.attrs.op->name, "): ", what, " has ", T::kWhat, " ",
+                                T::text(v), " but ", T::text(before), " was inferred or given for it"));
+    return !(values[e] == before);
+  };
+  std::vector<V> in, out;
+  auto visit = [&](size_t i) -> bool {
+    Node& n = *g.nodes[i];
+    if (n.is_variable()) return false;
+    in.clear();
+    out.clear();
+    for (const NodeEntry& e : n.inputs) in.push_back(values[g.entry(e)]);
+    for (size_t k = g.row_ptr[i]; k < g.row_ptr[i + 1]; ++k) out.push_back(values[k]);
+    try {
+      T::run(n.attrs, in, out);
+    } catch (const Error& err) {
+      throw_error(err.code(), str("Error in operator ", n.name, ": ", err.message()));
+    }
+    bool changed = false;
+    SN_INTERNAL_ASSERT(in.size() == n.inputs.size() && out.size() == g.row_ptr[i + 1] - g.row_ptr[i], n.attrs.op->name,
+                       ": inference changed the number of inputs or outputs");
+    for (size_t k = 0; k < in.size(); ++k)
+      changed |= merge_entry(g.entry(n.inputs[k]), in[k], n, str("input ", k, " (", n.attrs.op->input_name(static_cast<int>(k)),
+                                                               ", from ", n.inputs[k].node->name, ")"));
+    for (size_t k = 0; k < out.size(); ++k) changed |= merge_entry(g.row_ptr[i] + k, out[k], n, str("output ", k));
+    return changed;
+  };
+  for (size_t pass = 0; pass < 2 * g.nodes.size() + 2; ++pass) {
+    bool changed = false;
+    if (pass % 2 == 0)
+      for (size_t i = 0; i < g.nodes.size(); ++i) changed |= visit(i);
+    else
+      for (size_t i = g.nodes.size(); i-- > 0;) changed |= visit(i);
+    if (!changed && pass > 0) break;
+  }
+  return values;
+}
+
+template <class T, class R>
+R infer_symbol(const Symbol& s, const std::map<std::string, typename T::Value>& known,
+               typename T::Value (*from_attr)(const Node&)) {
+  const Indexed g(s);
+  std::vector<typename T::Value> values(g.num_entries(), T::unknown());
+  std::unordered_map<std::string, size_t> by_name;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = *g.nodes[i];
+    if (!n.is_variable()) continue;
+    by_name.emplace(n.name, g.row_ptr[i]);
+    values[g.row_ptr[i]] = from_attr(n);
+  }
+  for (const auto& [name, v] : known) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) {
+      SN_THROW(kNotFound, "infer_", T::kWhat, ": '", name, "' is not an input of the symbol; its inputs are ",
+               join(s.list_inputs(), ", "));
+    }
+    typename T::Value before = values[it->second];
+    if (!T::merge(values[it->second], v))
+      throw_error(T::kCode, str("infer_", T::kWhat, ": input '", name, "' is given ", T::kWhat, " ", T::text(v),
+                                " but its attribute says ", T::text(before)));
+  }
+  values = infer<T>(g, std::move(values));
+
+  R r;
+  r.complete = std::all_of(values.begin(), values.end(), [](const auto& v) { return T::known(v); });
+  const auto aux = mutated_variables(s);
+  for (const Node* n : g.nodes) {
+    if (!n->is_variable()) continue;
+    (aux.contains(n) ? r.auxiliary_states : r.arguments).push_back(values[g.row_ptr[g.id.at(n)]]);
+  }
+  for (const NodeEntry& e : s.outputs) r.outputs.push_back(values[g.entry(e)]);
+  return r;
+}
+
+Shape shape_attr(const Node& n) {
+  auto it = n.dict.find("__shape__");
+  if (it == n.dict.end()) return Shape::unknown();
+  std::optional<Shape> s = detail::parse_int_tuple(it->second);
+  const bool ok = s && std::all_of(s->begin(), s->end(), [](int64_t d) { return d >= 0; });
+  SN_CHECK(ok, "variable '", n.name, "': attribute __shape__ expects a shape such as (3, 4), got '", it->second, "'");
+  return Shape::from_legacy(s->dims());
+}
+
+int dtype_attr(const Node& n) {
+  auto it = n.dict.find("__dtype__");
+  if (it == n.dict.end()) return -1;
+  int flag = -1;
+  const std::string& v = it->second;
+  const bool digits = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits && v.size() < 4) flag = std::stoi(v);
+  SN_CHECK(flag >= 0 && is_valid_dtype_flag(flag), "variable '", n.name,
+           "': attribute __dtype__ expects a dtype flag (0 float32, 1 float64, 2 float16, ...), got '", v, "'");
+  return flag;
+}
+
+}  // namespace
+
+ShapeInference infer_shape(const Symbol& symbol, const std::map<std::string, Shape>& known) {
+  std::map<std::string, Shape> legacy;
+  for (const auto& [k, v] : known) legacy.emplace(k, v.ndim_known() ? Shape::from_legacy(v.dims()) : v);
+  return infer_symbol<ShapeTraits, ShapeInference>(symbol, legacy, shape_attr);
+}
+
+TypeInference infer_type(const Symbol& symbol, const std::map<std::string, int>& known) {
+  return infer_symbol<TypeTraits, TypeInference>(symbol, known, dtype_attr);
+}
+
+}  // namespace sn
