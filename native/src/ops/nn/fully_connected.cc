@@ -31,23 +31,38 @@ Rows rows_of(const FullyConnectedParam& p, const Shape& data) {
   return {data.size(0, nd - 1), data[nd - 1]};
 }
 
+// Partial shapes (symbols with an unknown batch) infer what they determine: the weight from the data's
+// feature dims, the data's last dim from the weight (when it alone is k), batch dims between data and output.
 bool infer_fc_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<FullyConnectedParam>();
   const OpDef& op = *attrs.op;
-  if (!in[0].is_known()) return false;
-  SN_CHECK_SHAPE(in[0].ndim() >= 1, op.name, ": data must have at least one axis, got shape ", in[0]);
-  const Rows r = rows_of(p, in[0]);
-  merge_input_shape(op, in[1], Shape{p.num_hidden, r.k}, 1);
+  if (!in[0].ndim_known()) return false;
+  const int nd = in[0].ndim();
+  SN_CHECK_SHAPE(nd >= 1, op.name, ": data must have at least one axis, got shape ", in[0]);
+  const int first_k = p.flatten ? std::min(1, nd - 1) : nd - 1;  // data dims [first_k, nd) make k
+  int64_t k = 1;
+  for (int d = first_k; d < nd && k >= 0; ++d) k = in[0][d] < 0 ? -1 : k * in[0][d];
+  if (p.flatten && nd == 1) k = in[0][0];
+  merge_input_shape(op, in[1], Shape{p.num_hidden, k}, 1);
+  if (k < 0 && nd - first_k == 1 && in[1].ndim_known() && in[1].ndim() == 2 && in[1][1] >= 0) {
+    Shape d = in[0];
+    d[nd - 1] = in[1][1];
+    merge_input_shape(op, in[0], d, 0);
+  }
   if (!p.no_bias) merge_input_shape(op, in[2], Shape{p.num_hidden}, 2);
   Shape o;
   if (p.flatten) {
     o = Shape{in[0][0], p.num_hidden};
   } else {
-    for (int d = 0; d + 1 < in[0].ndim(); ++d) o.push_back(in[0][d]);
+    for (int d = 0; d + 1 < nd; ++d) o.push_back(in[0][d]);
     o.push_back(p.num_hidden);
   }
   merge_shape(op, out[0], o, "the output");
-  return true;
+  // The batch dims back from the output.
+  Shape d = in[0];
+  for (int i = 0; i < (p.flatten ? 1 : nd - 1); ++i) d[i] = out[0][i];
+  merge_input_shape(op, in[0], d, 0);
+  return in[0].is_known() && out[0].is_known();
 }
 
 void fc_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {

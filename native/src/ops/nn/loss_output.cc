@@ -130,9 +130,22 @@ void check_label(const OpDef& op, const SoftmaxOutputParam& p, const Shape& data
 }
 
 bool infer_softmax_output_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
-  merge_input_shape(*attrs.op, in[0], out[0], 0);
-  if (!in[0].is_known()) return false;
-  check_label(*attrs.op, attrs.get<SoftmaxOutputParam>(), in[0], in[1], 1);
+  const OpDef& op = *attrs.op;
+  const auto& p = attrs.get<SoftmaxOutputParam>();
+  merge_input_shape(op, in[0], out[0], 0);
+  if (!in[0].is_known()) {
+    // An unknown batch (symbols): (d0, k) data and its (d0,) class-index label share d0 both ways.
+    if (!in[0].ndim_known() || in[0].ndim() != 2 || p.multi_output || p.preserve_shape) return false;
+    if (!in[1].ndim_known()) merge_input_shape(op, in[1], Shape{in[0][0]}, 1);
+    if (in[1].ndim() == 1) {
+      Shape d = in[0];
+      d[0] = in[1][0];
+      merge_input_shape(op, in[0], d, 0);
+    }
+    merge_shape(op, out[0], in[0], "the output");
+    if (!in[0].is_known()) return false;
+  }
+  check_label(op, p, in[0], in[1], 1);
   merge_shape(*attrs.op, out[0], in[0], "the output");
   return true;
 }
