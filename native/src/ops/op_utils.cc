@@ -30,6 +30,27 @@ void merge_input_shape(const OpDef& op, Shape& slot, const Shape& known, int inp
   merge_shape_impl(op, slot, known, [&] { return str("input ", input, " (", op.input_name(input), ")"); });
 }
 
+std::optional<Shape> batch_free(const Shape& data) {
+  if (data.is_known()) return data;
+  if (!data.ndim_known() || data.ndim() == 0) return std::nullopt;
+  Shape s = data;
+  s[0] = 1;
+  if (!s.is_known()) return std::nullopt;
+  return s;
+}
+
+Shape with_batch(Shape s, const Shape& data) {
+  if (s.ndim() > 0 && data.ndim() > 0) s[0] = data[0];
+  return s;
+}
+
+void share_batch(const OpDef& op, Shape& data, const Shape& out) {
+  if (!data.ndim_known() || data.ndim() == 0 || data[0] >= 0 || !out.ndim_known() || out.ndim() == 0) return;
+  Shape d = data;
+  d[0] = out[0];
+  merge_input_shape(op, data, d, 0);
+}
+
 bool infer_same_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const OpDef& op = *attrs.op;
   Shape s = Shape::unknown();

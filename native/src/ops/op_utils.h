@@ -2,6 +2,8 @@
 // type helpers, and the broadcast loop.
 #pragma once
 
+#include <optional>
+
 #include <algorithm>
 #include <cstring>
 #include <cstdint>
@@ -56,6 +58,15 @@ inline compute_t<T> scalar_as(double v) noexcept {
 void merge_shape(const OpDef& op, Shape& slot, const Shape& known, std::string_view what);
 // As merge_shape for input `input`, named "input 1 (rhs)" in errors (the text is built only on failure).
 void merge_input_shape(const OpDef& op, Shape& slot, const Shape& known, int input);
+
+// Note [Unknown batch]
+// Symbols may leave the batch (axis 0) unknown while every other dim is known (MXNet's partial inference with
+// an unknown batch). Ops whose other dims do not depend on the batch infer from the data with a stand-in batch
+// of 1 (batch_free), give their batch-carrying outputs the data's batch (with_batch), and take a batch known
+// at an output back to the data (share_batch).
+std::optional<Shape> batch_free(const Shape& data);
+Shape with_batch(Shape s, const Shape& data);
+void share_batch(const OpDef& op, Shape& data, const Shape& out);
 
 // A possibly negative axis of an nd-dim input, normalised; out of range is a kIndex error naming the op, `what`,
 // and the range expected.

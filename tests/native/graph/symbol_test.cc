@@ -100,6 +100,12 @@ TEST(Symbol, PartialInferenceLeavesUnknownsUnknown) {
   EXPECT_FALSE(r.complete);
   EXPECT_FALSE(r.arguments[0].ndim_known());
   EXPECT_FALSE(r.arguments[1].ndim_known());
+  // With an unknown batch every weight of API.md's network is known; the batch stays unknown.
+  r = infer_shape(api_network(), {{"data", Shape{0, 3, 10, 10}}});  // legacy: 0 is unknown
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.arguments, (std::vector<Shape>{{-1, 3, 10, 10}, {128, 3, 3, 3}, {128}, {128}, {128}, {2, 3200}, {2}, {-1}}));
+  EXPECT_EQ(r.auxiliary_states, (std::vector<Shape>{{128}, {128}}));
+  EXPECT_EQ(r.outputs, (std::vector<Shape>{{-1, 2}}));
   // An MLP with an unknown batch: every weight is known, the batch stays unknown.
   Symbol data = Symbol::variable("data");
   Symbol fc1 = op("FullyConnected", "fc1", {&data}, {{"num_hidden", "16"}});
@@ -110,10 +116,13 @@ TEST(Symbol, PartialInferenceLeavesUnknownsUnknown) {
   EXPECT_FALSE(r.complete);
   EXPECT_EQ(r.arguments, (std::vector<Shape>{{-1, 784}, {16, 784}, {16}, {10, 16}, {10}, {-1}}));
   EXPECT_EQ(r.outputs, (std::vector<Shape>{{-1, 10}}));
-  // The batch, given at the label, reaches the data.
+  // The batch, given at the label, reaches the data, through every layer of API.md's network too.
   r = infer_shape(net, {{"data", Shape{0, 784}}, {"softmax_label", Shape{32}}});
   EXPECT_TRUE(r.complete);
   EXPECT_EQ(r.arguments[0], (Shape{32, 784}));
+  r = infer_shape(api_network(), {{"data", Shape{0, 3, 10, 10}}, {"softmax_label", Shape{4}}});
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.arguments[0], (Shape{4, 3, 10, 10}));
 }
 
 TEST(Symbol, ShapeConflictsNameTheNodeAndTheShapes) {

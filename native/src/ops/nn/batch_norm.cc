@@ -56,14 +56,16 @@ Layout layout_of(const OpDef& op, const BatchNormParam& p, const Shape& data) {
 
 bool infer_bn_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const OpDef& op = *attrs.op;
-  if (!in[0].is_known()) return false;
+  merge_input_shape(op, in[0], out[0], 0);
+  const std::optional<Shape> data = batch_free(in[0]);  // Note [Unknown batch]
+  if (!data) return false;
   SN_CHECK_SHAPE(in[0].ndim() >= 1, op.name, ": data must have at least one axis, got shape ", in[0]);
-  const Shape c{layout_of(op, attrs.get<BatchNormParam>(), in[0]).channels};
+  const Shape c{layout_of(op, attrs.get<BatchNormParam>(), *data).channels};
   for (int i = 1; i < 5; ++i) merge_input_shape(op, in[static_cast<size_t>(i)], c, i);
   merge_shape(op, out[0], in[0], "the output");
   merge_shape(op, out[1], c, "the mean");
   merge_shape(op, out[2], c, "the inverse standard deviation");
-  return true;
+  return in[0].is_known();
 }
 
 int visible_outputs(const OpAttrs& attrs) { return attrs.get<BatchNormParam>().output_mean_var ? 3 : 1; }

@@ -75,12 +75,14 @@ Shape weight_shape(const ConvolutionParam& p, int64_t channels) {
 bool infer_conv_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
   const auto& p = attrs.get<ConvolutionParam>();
   const OpDef& op = *attrs.op;
-  if (!in[0].is_known()) return false;
-  const ConvGeom g = geometry(op, p, in[0]);
+  const std::optional<Shape> data = batch_free(in[0]);  // Note [Unknown batch]
+  if (!data) return false;
+  const ConvGeom g = geometry(op, p, *data);
   merge_input_shape(op, in[1], weight_shape(p, g.in_c), 1);
   if (!p.no_bias) merge_input_shape(op, in[2], Shape{p.num_filter}, 2);
-  merge_shape(op, out[0], g.out_shape(), "the output");
-  return true;
+  merge_shape(op, out[0], with_batch(g.out_shape(), in[0]), "the output");
+  share_batch(op, in[0], out[0]);
+  return in[0].is_known();
 }
 
 void conv_kernel(const OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out) {

@@ -96,10 +96,12 @@ ConvGeom geometry(const OpDef& op, const PoolingParam& p, const Shape& data) {
 }
 
 bool infer_pool_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
-  if (!in[0].is_known()) return false;
-  const Shape o = geometry(*attrs.op, attrs.get<PoolingParam>(), in[0]).out_shape();
+  const std::optional<Shape> data = batch_free(in[0]);  // Note [Unknown batch]
+  if (!data) return false;
+  const Shape o = with_batch(geometry(*attrs.op, attrs.get<PoolingParam>(), *data).out_shape(), in[0]);
   for (Shape& s : out) merge_shape(*attrs.op, s, o, "the output");
-  return true;
+  share_batch(*attrs.op, in[0], out[0]);
+  return in[0].is_known();
 }
 
 bool infer_pool_type(const OpAttrs& attrs, std::vector<int>& in, std::vector<int>& out) {

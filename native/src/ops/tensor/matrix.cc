@@ -37,11 +37,13 @@ bool infer_reshape_op(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<
 
 // --- Flatten: (d0, d1, ...) -> (d0, d1 * ...) ---
 bool infer_flatten(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Shape>& out) {
-  if (!in[0].is_known()) return false;
-  const Shape& s = in[0];
-  Shape r = s.ndim() == 0 ? Shape({1, 1}) : Shape({s[0], s.size(1, s.ndim())});
+  const std::optional<Shape> data = batch_free(in[0]);  // Note [Unknown batch]
+  if (!data) return false;
+  const Shape& s = *data;
+  Shape r = s.ndim() == 0 ? Shape({1, 1}) : with_batch(Shape({s[0], s.size(1, s.ndim())}), in[0]);
   merge_shape(*attrs.op, out[0], r, "the output");
-  return true;
+  share_batch(*attrs.op, in[0], out[0]);
+  return in[0].is_known();
 }
 
 // --- expand_dims ---
