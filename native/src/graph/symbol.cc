@@ -127,6 +127,8 @@ Symbol Symbol::create(OpAttrs attrs, std::map<std::string, std::string> dict, st
 
 Symbol Symbol::create(const OpDef& op, std::map<std::string, std::string> dict, std::span<const Symbol* const> inputs,
                       const std::string& name) {
+  // Variadic ops count their inputs themselves unless told (MXNet's key_var_num_args); the count is recorded.
+  if (op.variadic_inputs() && !dict.contains(op.variadic_key)) dict[op.variadic_key] = std::to_string(inputs.size());
   OpAttrs attrs = parse_dict(op, dict);
   return create(std::move(attrs), std::move(dict), inputs, name);
 }

@@ -190,6 +190,19 @@ TEST(Symbol, MultiOutputNamesAndGroups) {
   EXPECT_EQ(error_of([&] { (void)g[6]; }), ErrorCode::kIndex);
 }
 
+TEST(Symbol, VariadicOpsCountTheirInputs) {
+  Symbol a = Symbol::variable("a"), b = Symbol::variable("b"), c = Symbol::variable("c");
+  Symbol cat = op("Concat", "cat", {&a, &b, &c}, {{"dim", "1"}});
+  EXPECT_EQ(cat.attr("num_args"), "3");
+  EXPECT_EQ(cat.list_arguments(), (Strings{"a", "b", "c"}));
+  EXPECT_EQ(infer_shape(cat, {{"a", Shape{2, 1}}, {"b", Shape{2, 2}}, {"c", Shape{2, 3}}}).outputs,
+            (std::vector<Shape>{{2, 6}}));
+  std::string msg;
+  EXPECT_EQ(error_of([&] { (void)op("Concat", "cat", {&a, &b}, {{"num_args", "3"}}); }, &msg),
+            ErrorCode::kInvalidArgument);
+  EXPECT_NE(msg.find("num_args is 3 but 2 inputs were given"), std::string::npos) << msg;
+}
+
 TEST(Symbol, AutoCreatedVariablesCarryTheOpAttributesAndInitializers) {
   const Symbol net = api_network();
   const Symbol internals = net.internals();
