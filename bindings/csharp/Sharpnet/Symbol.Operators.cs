@@ -1,0 +1,89 @@
+using Sharpnet.Interop;
+
+namespace Sharpnet;
+
+// Arithmetic with NDArray's semantics: Symbol-Symbol forms broadcast (broadcast_add, ...; a deliberate deviation from
+// MXNet 1.x, which records the same-shape _Plus, FORMATS.md "Symbol JSON"), Symbol-scalar forms use the scalar ops
+// (_plus_scalar, _rminus_scalar, ...). Nodes are named with MXNet 1.x's hints, so A + B is _plus0 and A / 10 is
+// _divscalar0 as in MXNet; the JSON's op field holds the operator actually recorded.
+public sealed partial class Symbol
+{
+    private static class Ops
+    {
+        internal static readonly (Operator Op, string Hint) Add = Binary("broadcast_add", "_plus"),
+            Sub = Binary("broadcast_sub", "_minus"), Mul = Binary("broadcast_mul", "_mul"), Div = Binary("broadcast_div", "_div"),
+            Mod = Binary("broadcast_mod", "_mod"), Pow = Binary("broadcast_power", "_power");
+
+        internal static readonly (Operator Op, string Hint) AddS = Scalar("_PlusScalar"), SubS = Scalar("_MinusScalar"),
+            RSubS = Scalar("_RMinusScalar"), MulS = Scalar("_MulScalar"), DivS = Scalar("_DivScalar"),
+            RDivS = Scalar("_RDivScalar"), ModS = Scalar("_ModScalar"), RModS = Scalar("_RModScalar"),
+            PowS = Scalar("_PowerScalar"), RPowS = Scalar("_RPowerScalar");
+
+        private static (Operator, string) Binary(string op, string hint) => (Operator.Get(op), hint);
+
+        // MXNet's Python calls the scalar ops by these aliases, so nodes get the aliases' hints (_plusscalar).
+        private static (Operator, string) Scalar(string alias)
+        {
+            Operator op = Operator.Get(alias);
+            int i = op.Aliases.ToList().IndexOf(alias);
+            return (op, i >= 0 ? op.AliasNameHints[i] : alias.ToLowerInvariant());
+        }
+    }
+
+    private static Symbol Binary((Operator Op, string Hint) op, Symbol a, Symbol b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        using var args = OpArgs.Rent(op.Op);
+        return Compose(args, [a, b], null, op.Hint);
+    }
+
+    private static Symbol Scalar((Operator Op, string Hint) op, Symbol a, double scalar)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        using var args = OpArgs.Rent(op.Op);
+        args.Add(op.Op.Param("scalar").Index, scalar);
+        return Compose(args, [a], null, op.Hint);
+    }
+
+    /// <summary>a + b with NumPy broadcasting (broadcast_add; named _plus0, ...).</summary>
+    public static Symbol operator +(Symbol a, Symbol b) => Binary(Ops.Add, a, b);
+    /// <summary>a - b with broadcasting.</summary>
+    public static Symbol operator -(Symbol a, Symbol b) => Binary(Ops.Sub, a, b);
+    /// <summary>a * b with broadcasting.</summary>
+    public static Symbol operator *(Symbol a, Symbol b) => Binary(Ops.Mul, a, b);
+    /// <summary>a / b with broadcasting.</summary>
+    public static Symbol operator /(Symbol a, Symbol b) => Binary(Ops.Div, a, b);
+    /// <summary>a mod b with broadcasting (the result takes b's sign).</summary>
+    public static Symbol operator %(Symbol a, Symbol b) => Binary(Ops.Mod, a, b);
+    /// <summary>-a, recorded as a * -1.0 (_mul_scalar), as MXNet does.</summary>
+    public static Symbol operator -(Symbol a) => Scalar(Ops.MulS, a, -1.0);
+
+    /// <summary>a + s (_plus_scalar; named _plusscalar0, ...).</summary>
+    public static Symbol operator +(Symbol a, double s) => Scalar(Ops.AddS, a, s);
+    /// <summary>s + a.</summary>
+    public static Symbol operator +(double s, Symbol a) => Scalar(Ops.AddS, a, s);
+    /// <summary>a - s.</summary>
+    public static Symbol operator -(Symbol a, double s) => Scalar(Ops.SubS, a, s);
+    /// <summary>s - a (_rminus_scalar).</summary>
+    public static Symbol operator -(double s, Symbol a) => Scalar(Ops.RSubS, a, s);
+    /// <summary>a * s.</summary>
+    public static Symbol operator *(Symbol a, double s) => Scalar(Ops.MulS, a, s);
+    /// <summary>s * a.</summary>
+    public static Symbol operator *(double s, Symbol a) => Scalar(Ops.MulS, a, s);
+    /// <summary>a / s.</summary>
+    public static Symbol operator /(Symbol a, double s) => Scalar(Ops.DivS, a, s);
+    /// <summary>s / a (_rdiv_scalar).</summary>
+    public static Symbol operator /(double s, Symbol a) => Scalar(Ops.RDivS, a, s);
+    /// <summary>a mod s.</summary>
+    public static Symbol operator %(Symbol a, double s) => Scalar(Ops.ModS, a, s);
+    /// <summary>s mod a (_rmod_scalar).</summary>
+    public static Symbol operator %(double s, Symbol a) => Scalar(Ops.RModS, a, s);
+
+    /// <summary>a ^ b with broadcasting (broadcast_power; named _power0, ...). C# has no power operator.</summary>
+    public static Symbol Pow(Symbol a, Symbol b) => Binary(Ops.Pow, a, b);
+    /// <summary>a ^ s (_power_scalar).</summary>
+    public static Symbol Pow(Symbol a, double s) => Scalar(Ops.PowS, a, s);
+    /// <summary>s ^ a (_rpower_scalar).</summary>
+    public static Symbol Pow(double s, Symbol a) => Scalar(Ops.RPowS, a, s);
+}
