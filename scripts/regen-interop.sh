@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates bindings/csharp/Sharpnet/Interop/Native.g.cs from native/include/sharpnet/c_api.h and
-# bindings/csharp/Sharpnet/ND.g.cs from the native operator registry (build/native/libsharpnet.so).
-# With --check, writes nothing and exits 1 when the checked-in file is stale (CI runs this).
+# bindings/csharp/Sharpnet/ND.g.cs and Sym.g.cs from the native operator registry (build/native/libsharpnet.so).
+# With --check, writes nothing and exits 1 when a checked-in file is stale (CI runs this).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,7 +18,8 @@ dotnet run --project bindings/csharp/Sharpnet.Bindgen -- interop \
   --config bindings/csharp/Sharpnet.Bindgen/interop.json \
   --out bindings/csharp/Sharpnet/Interop/Native.g.cs \
   "${mode[@]}"
-# 2. The per-operator wrappers from the native registry (needs build/native/libsharpnet.so).
+# 2. The per-operator wrappers, on NDArrays and on Symbols, from the native registry (needs build/native/libsharpnet.so).
 dotnet run --project bindings/csharp/Sharpnet.Bindgen -- ops \
   --out bindings/csharp/Sharpnet/ND.g.cs \
+  --sym-out bindings/csharp/Sharpnet/Sym.g.cs \
   "${mode[@]}"

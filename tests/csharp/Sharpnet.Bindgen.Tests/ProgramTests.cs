@@ -105,6 +105,62 @@ public class ProgramTests
         Assert.That(error.ToString(), Does.Contain("none.json"));
     }
 
+    [Test]
+    public void Ops_CheckAgainstCheckedInWrappers_ExitsZero()
+    {
+        (int exitCode, string output, string error) = Ops(RealWrapper("ND.g.cs"), RealWrapper("Sym.g.cs"), "--check");
+
+        Assert.That(exitCode, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("fresh:").And.Contain("ND.g.cs").And.Contain("Sym.g.cs"));
+    }
+
+    [Test]
+    public void Ops_StaleSymWrappers_ExitOneNamingThatFile()
+    {
+        string stale = Path.Combine(_folder, "Sym.g.cs");
+        File.WriteAllText(stale, File.ReadAllText(RealWrapper("Sym.g.cs")).Replace("\"convolution\"", "\"conv\"", StringComparison.Ordinal));
+
+        (int exitCode, string output, string error) = Ops(RealWrapper("ND.g.cs"), stale, "--check");
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(output, Does.Contain("fresh:").And.Contain("ND.g.cs"));
+        Assert.That(error, Does.Contain($"stale: {stale}"));
+        Assert.That(error, Does.Contain("generated: ").And.Contain("\"convolution\""));
+    }
+
+    [Test]
+    public void Ops_Write_WritesBothFiles()
+    {
+        string nd = Path.Combine(_folder, "ND.g.cs"), sym = Path.Combine(_folder, "Sym.g.cs");
+
+        (int exitCode, string output, _) = Ops(nd, sym);
+
+        Assert.That(exitCode, Is.EqualTo(0));
+        Assert.That(output, Does.Contain($"wrote {nd}").And.Contain($"wrote {sym}"));
+        Assert.That(File.ReadAllBytes(sym), Is.EqualTo(File.ReadAllBytes(RealWrapper("Sym.g.cs"))));
+    }
+
+    [Test]
+    public void Ops_MissingSymOut_ExitsTwo()
+    {
+        var error = new StringWriter();
+
+        int exitCode = Program.Run(["ops", "--out", Path.Combine(_folder, "ND.g.cs")], new StringWriter(), error);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(error.ToString(), Does.Contain("--sym-out"));
+    }
+
+    private static string RealWrapper(string name) => Path.Combine(TestPaths.RepoRoot, "bindings", "csharp", "Sharpnet", name);
+
+    private static (int ExitCode, string Output, string Error) Ops(string nd, string sym, params string[] extra)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exitCode = Program.Run(["ops", "--out", nd, "--sym-out", sym, .. extra], stdout, stderr);
+        return (exitCode, stdout.ToString(), stderr.ToString());
+    }
+
     private static (int ExitCode, string Output, string Error) Interop(string header, string output, params string[] extra)
     {
         var stdout = new StringWriter();
