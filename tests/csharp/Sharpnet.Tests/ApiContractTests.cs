@@ -219,4 +219,63 @@ public class ApiContractTests
         var grads = Autograd.Grad(new[] { z }, new[] { x }, createGraph: true);   // higher order
         Assert.That(grads[0].ToArray<float>(), Is.EqualTo(new[] { 3f, 12f }));   // 3x^2
     }
+
+    // API.md "Symbol and Executor": the lines that need no executor (Bind and SimpleBind come with the Executor).
+    [Test]
+    public void SymbolAndExecutor_()
+    {
+        using var names = NameManager.Scope();   // auto-name counters start at 0 whatever ran before
+        var data = Symbol.Variable("data");
+        var conv = Sym.Convolution(data, numFilter: 128, kernel: (3, 3), pad: (1, 1), name: "conv1");
+        var bn   = Sym.BatchNorm(conv, name: "bn1");
+        var relu = Sym.Activation(bn, actType: "relu", name: "relu1");
+        var pool = Sym.Pooling(relu, kernel: (2, 2), stride: (2, 2), poolType: "max", name: "pool1");
+        var fc   = Sym.FullyConnected(pool, numHidden: 2, name: "fc1");
+        var sym  = Sym.SoftmaxOutput(fc, name: "softmax");
+        Assert.That(sym.ListArguments(), Is.EqualTo(new[]
+            { "data", "conv1_weight", "conv1_bias", "bn1_gamma", "bn1_beta", "fc1_weight", "fc1_bias", "softmax_label" }));
+        Assert.That(sym.ListAuxiliaryStates(), Is.EqualTo(new[] { "bn1_moving_mean", "bn1_moving_var" }));
+        Assert.That(sym.ListOutputs(), Is.EqualTo(new[] { "softmax_output" }));
+        var (argShapes, outShapes, auxShapes) = sym.InferShape(new Dictionary<string, Shape> { ["data"] = (1, 3, 10, 10) });
+        // args: (1,3,10,10) (128,3,3,3) (128,) (128,) (128,) (2,3200) (2,) (1,);  outs: (1,2);  aux: (128,) (128,)
+        Assert.That(argShapes, Is.EqualTo(new Shape[] { (1, 3, 10, 10), (128, 3, 3, 3), 128, 128, 128, (2, 3200), 2, 1 }));
+        Assert.That(outShapes, Is.EqualTo(new Shape[] { (1, 2) }));
+        Assert.That(auxShapes, Is.EqualTo(new Shape[] { 128, 128 }));
+        Assert.That(sym.InferShapePartial(new Dictionary<string, Shape> { ["data"] = (0, 3, 10, 10) }).OutShapes,
+                    Is.EqualTo(new Shape[] { (0, 2) }));
+        Assert.That(sym.InferType(new Dictionary<string, DType> { ["data"] = DType.Float32 }).OutTypes,
+                    Is.EqualTo(new DType?[] { DType.Float32 }));
+        var mini = sym.GetInternals()["pool1_output"];
+        Assert.That(mini.ListArguments(), Is.EqualTo(new[] { "data", "conv1_weight", "conv1_bias", "bn1_gamma", "bn1_beta" }));
+        var sym2 = Sym.SoftmaxOutput(Sym.FullyConnected(mini, numHidden: 5, name: "fc_new"), name: "softmax");
+        Assert.That(sym2.ListArguments().TakeLast(3), Is.EqualTo(new[] { "fc_new_weight", "fc_new_bias", "softmax_label" }));
+        Assert.That(sym2.InferShape(new Dictionary<string, Shape> { ["data"] = (1, 3, 10, 10) }).OutShapes,
+                    Is.EqualTo(new Shape[] { (1, 5) }));
+
+        string json = sym.ToJson();
+        Assert.That(Symbol.FromJson(json).ToJson(), Is.EqualTo(json));
+        string path = Path.Combine(Path.GetTempPath(), $"sharpnet-api-{Guid.NewGuid():N}-symbol.json");
+        try
+        {
+            sym.Save(path);
+            Assert.That(Symbol.Load(path).ToJson(), Is.EqualTo(json));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        var (s1, s2) = (fc, sym);
+        Assert.That(Symbol.Group(s1, s2).ListOutputs(), Is.EqualTo(new[] { "fc1_output", "softmax_output" }));
+        Assert.That(sym[0].Name, Is.EqualTo("softmax"));
+        Assert.That(sym.GetInternals()["fc1_output"].Name, Is.EqualTo("fc1"));
+        Assert.That(sym.GetChildren()!.ListOutputs(), Is.EqualTo(new[] { "fc1_output", "softmax_label" }));
+        Assert.That(sym.ToDot(), Does.StartWith("digraph plot {").And.Contain("\tfc1 [label=\"FullyConnected\\n2\""));  // Graphviz (plot_network)
+        using (Symbol.NameScope("stage1_")) { Assert.That(Sym.Relu(data).Name, Is.EqualTo("stage1_relu0")); }   // MXNet's NameManager/Prefix
+        Assert.That(Sym.Relu(data).Name, Is.EqualTo("relu0"));
+
+        var A = Symbol.Variable("A"); var B = Symbol.Variable("B");
+        var dsym = (A + B) / 10 + 1;
+        Assert.That(dsym.ListArguments(), Is.EqualTo(new[] { "A", "B" }));
+        Assert.That(dsym.ListOutputs(), Is.EqualTo(new[] { "_plusscalar0_output" }));
+    }
 }
