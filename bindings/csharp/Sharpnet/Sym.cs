@@ -12,7 +12,8 @@ public static partial class Sym
     /// Applies any registered operator by name or alias to <paramref name="inputs"/>, one per input of the operator in
     /// its order (null: a new variable <c>&lt;node&gt;_&lt;input&gt;</c>), with MXNet's string parameters
     /// (<c>["kernel"] = "(3, 3)"</c>; keys spelled <c>__x__</c> become attributes). The node is named
-    /// <c>NameManager.Current.Get(name, op lowercased)</c>.
+    /// <c>NameManager.Current.Get(name, op lowercased)</c>. A variadic operator's count parameter (<c>num_args</c>)
+    /// is the number of inputs unless given.
     /// </summary>
     public static Symbol Invoke(string op, IReadOnlyList<Symbol?> inputs, IReadOnlyDictionary<string, string>? parameters = null,
                                 string? name = null)
@@ -21,6 +22,12 @@ public static partial class Sym
         ArgumentNullException.ThrowIfNull(inputs);
         Operator o = Operator.Get(op);
         Symbol?[] list = inputs as Symbol?[] ?? inputs.ToArray();
+        // A variadic operator counts its inputs unless told (MXNet's key_var_num_args), and records the count.
+        if (o.HasVariadicInputs && parameters?.ContainsKey(o.VariadicKey) != true)
+            parameters = new Dictionary<string, string>(parameters ?? new Dictionary<string, string>())
+            {
+                [o.VariadicKey] = list.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
         return Symbol.ComposeFromStrings(o, Text(o, parameters), list, name, op.ToLowerInvariant());
     }
 

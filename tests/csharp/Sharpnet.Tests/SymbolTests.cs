@@ -174,7 +174,11 @@ public class SymbolTests
         Assert.That(fc.Name, Is.EqualTo("fullyconnected0"));
         var cat = Sym.Invoke("Concat", [data, fc], new Dictionary<string, string> { ["num_args"] = "2" });
         Assert.That(cat.ListArguments(), Is.EqualTo(new[] { "data", "fullyconnected0_weight", "fullyconnected0_bias" }));
-        Assert.That(Sym.Concat([data, fc], dim: 0).Name, Is.EqualTo("concat1"));
+        var counted = Sym.Invoke("Concat", [data, fc, data], new Dictionary<string, string> { ["dim"] = "0" });   // num_args from the inputs
+        Assert.That(counted.ListAttr(), Is.EqualTo(new Dictionary<string, string> { ["dim"] = "0", ["num_args"] = "3" }));
+        var e = Assert.Throws<SharpnetException>(() => Sym.Invoke("Concat", [data, data], new Dictionary<string, string> { ["num_args"] = "3" }))!;
+        Assert.That(e.Message, Is.EqualTo("Concat 'concat2': num_args is 3 but 2 inputs were given"));
+        Assert.That(Sym.Concat([data, fc], dim: 0).Name, Is.EqualTo("concat3"));
     }
 
     [Test]
