@@ -2817,7 +2817,7 @@ public static partial class Sym
         /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
         /// <param name="eta">Learning rate schedule multiplier. Required.</param>
         /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
-        /// <param name="name">The node's name; null: "_contrib_adamw_update" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "adamw_update" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol AdamwUpdate(Symbol? weight = null, Symbol? grad = null, Symbol? mean = null, Symbol? var = null, Symbol? rescaleGrad = null, double? lr = null, double? beta1 = null, double? beta2 = null, double? epsilon = null, double? wd = null, double? eta = null, double? clipGradient = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_adamw_update.Op);
@@ -2828,7 +2828,7 @@ public static partial class Sym
             args.Add(OpTable.Op_adamw_update.PWd, wd);
             args.Add(OpTable.Op_adamw_update.PEta, eta);
             args.Add(OpTable.Op_adamw_update.PClipGradient, clipGradient);
-            return Symbol.Compose(args, [weight, grad, mean, var, rescaleGrad], name, "_contrib_adamw_update");
+            return Symbol.Compose(args, [weight, grad, mean, var, rescaleGrad], name, "adamw_update");
         }
 
         /// <summary>Multi-precision AdamW: float32 mean, var and master copy weight32 take the _adamw_update step; the float16 output is weight32 rounded. A rescale_grad of 0, inf or NaN skips the update. (an alias of _mp_adamw_update)</summary>
@@ -2845,7 +2845,7 @@ public static partial class Sym
         /// <param name="wd">Weight decay augments the objective function with a regularization term that penalizes large weights. The penalty scales with the square of the magnitude of each weight. Default: 0.0.</param>
         /// <param name="eta">Learning rate schedule multiplier. Required.</param>
         /// <param name="clipGradient">Clip gradient to the range of [-clip_gradient, clip_gradient]. If clip_gradient &lt; 0, gradient clipping is turned off. grad = max(min(grad, clip_gradient), -clip_gradient). Default: -1.0.</param>
-        /// <param name="name">The node's name; null: "_contrib_mp_adamw_update" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "mp_adamw_update" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol MpAdamwUpdate(Symbol? weight = null, Symbol? grad = null, Symbol? mean = null, Symbol? var = null, Symbol? weight32 = null, Symbol? rescaleGrad = null, double? lr = null, double? beta1 = null, double? beta2 = null, double? epsilon = null, double? wd = null, double? eta = null, double? clipGradient = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_mp_adamw_update.Op);
@@ -2856,7 +2856,7 @@ public static partial class Sym
             args.Add(OpTable.Op_mp_adamw_update.PWd, wd);
             args.Add(OpTable.Op_mp_adamw_update.PEta, eta);
             args.Add(OpTable.Op_mp_adamw_update.PClipGradient, clipGradient);
-            return Symbol.Compose(args, [weight, grad, mean, var, weight32, rescaleGrad], name, "_contrib_mp_adamw_update");
+            return Symbol.Compose(args, [weight, grad, mean, var, weight32, rescaleGrad], name, "mp_adamw_update");
         }
     }
 
@@ -2865,35 +2865,35 @@ public static partial class Sym
     {
         /// <summary>Determinant of each square matrix (LU with partial pivoting); shape: the batch dims, (1,) for one matrix.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
-        /// <param name="name">The node's name; null: "_linalg_det" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "det" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Det(Symbol? a = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_det.Op);
-            return Symbol.Compose(args, [a], name, "_linalg_det");
+            return Symbol.Compose(args, [a], name, "det");
         }
 
         /// <summary>The diagonal (offset: below or above the main one) of each square matrix.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
         /// <param name="offset">Diagonal versus the main one: negative below, positive above. Default: 0.</param>
-        /// <param name="name">The node's name; null: "_linalg_extractdiag" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "extractdiag" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Extractdiag(Symbol? a = null, long? offset = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_extractdiag.Op);
             args.Add(OpTable.Op_linalg_extractdiag.POffset, offset);
-            return Symbol.Compose(args, [a], name, "_linalg_extractdiag");
+            return Symbol.Compose(args, [a], name, "extractdiag");
         }
 
         /// <summary>The triangle of each square matrix (bounded by the offset diagonal) packed row by row.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
         /// <param name="offset">Diagonal bounding the triangle: 0 the main one, negative below (a lower triangle), positive above (an upper one). Default: 0.</param>
         /// <param name="lower">With offset 0: the lower triangle (else the upper). Default: True.</param>
-        /// <param name="name">The node's name; null: "_linalg_extracttrian" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "extracttrian" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Extracttrian(Symbol? a = null, long? offset = null, bool? lower = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_extracttrian.Op);
             args.Add(OpTable.Op_linalg_extracttrian.POffset, offset);
             args.Add(OpTable.Op_linalg_extracttrian.PLower, lower);
-            return Symbol.Compose(args, [a], name, "_linalg_extracttrian");
+            return Symbol.Compose(args, [a], name, "extracttrian");
         }
 
         /// <summary>alpha * op(A) * op(B) + beta * C per matrix (op: transpose or not; rows along axis, columns along the last axis, the other axes a batch).</summary>
@@ -2905,7 +2905,7 @@ public static partial class Sym
         /// <param name="alpha">Scalar factor of A*B. Default: 1.0.</param>
         /// <param name="beta">Scalar factor of C. Default: 1.0.</param>
         /// <param name="axis">Axis of the matrix rows (the last axis holds the columns). Default: -2.</param>
-        /// <param name="name">The node's name; null: "_linalg_gemm" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "gemm" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Gemm(Symbol? a = null, Symbol? b = null, Symbol? c = null, bool? transposeA = null, bool? transposeB = null, double? alpha = null, double? beta = null, long? axis = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_gemm.Op);
@@ -2914,7 +2914,7 @@ public static partial class Sym
             args.Add(OpTable.Op_linalg_gemm.PAlpha, alpha);
             args.Add(OpTable.Op_linalg_gemm.PBeta, beta);
             args.Add(OpTable.Op_linalg_gemm.PAxis, axis);
-            return Symbol.Compose(args, [a, b, c], name, "_linalg_gemm");
+            return Symbol.Compose(args, [a, b, c], name, "gemm");
         }
 
         /// <summary>alpha * op(A) * op(B) per matrix (op: transpose or not; rows along axis, columns along the last axis, the other axes a batch).</summary>
@@ -2924,7 +2924,7 @@ public static partial class Sym
         /// <param name="transposeB">Multiply with the transpose of B. Default: False.</param>
         /// <param name="alpha">Scalar factor of A*B. Default: 1.0.</param>
         /// <param name="axis">Axis of the matrix rows (the last axis holds the columns). Default: -2.</param>
-        /// <param name="name">The node's name; null: "_linalg_gemm2" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "gemm2" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Gemm2(Symbol? a = null, Symbol? b = null, bool? transposeA = null, bool? transposeB = null, double? alpha = null, long? axis = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_gemm2.Op);
@@ -2932,93 +2932,93 @@ public static partial class Sym
             args.Add(OpTable.Op_linalg_gemm2.PTransposeB, transposeB);
             args.Add(OpTable.Op_linalg_gemm2.PAlpha, alpha);
             args.Add(OpTable.Op_linalg_gemm2.PAxis, axis);
-            return Symbol.Compose(args, [a, b], name, "_linalg_gemm2");
+            return Symbol.Compose(args, [a, b], name, "gemm2");
         }
 
         /// <summary>Inverse of each square matrix (LU with partial pivoting); a singular matrix is an error.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
-        /// <param name="name">The node's name; null: "_linalg_inverse" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "inverse" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Inverse(Symbol? a = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_inverse.Op);
-            return Symbol.Compose(args, [a], name, "_linalg_inverse");
+            return Symbol.Compose(args, [a], name, "inverse");
         }
 
         /// <summary>Square matrices with A's last axis on the diagonal (offset: below or above the main one), zeros elsewhere.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
         /// <param name="offset">Diagonal versus the main one: negative below, positive above. Default: 0.</param>
-        /// <param name="name">The node's name; null: "_linalg_makediag" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "makediag" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Makediag(Symbol? a = null, long? offset = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_makediag.Op);
             args.Add(OpTable.Op_linalg_makediag.POffset, offset);
-            return Symbol.Compose(args, [a], name, "_linalg_makediag");
+            return Symbol.Compose(args, [a], name, "makediag");
         }
 
         /// <summary>Square matrices with A's last axis unpacked row by row into the triangle bounded by the offset diagonal, zeros elsewhere.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
         /// <param name="offset">Diagonal bounding the triangle: 0 the main one, negative below (a lower triangle), positive above (an upper one). Default: 0.</param>
         /// <param name="lower">With offset 0: the lower triangle (else the upper). Default: True.</param>
-        /// <param name="name">The node's name; null: "_linalg_maketrian" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "maketrian" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Maketrian(Symbol? a = null, long? offset = null, bool? lower = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_maketrian.Op);
             args.Add(OpTable.Op_linalg_maketrian.POffset, offset);
             args.Add(OpTable.Op_linalg_maketrian.PLower, lower);
-            return Symbol.Compose(args, [a], name, "_linalg_maketrian");
+            return Symbol.Compose(args, [a], name, "maketrian");
         }
 
         /// <summary>Cholesky factor of each symmetric positive definite matrix: L with A = L L^T (or U with A = U^T U); A is taken as (A + A^T) / 2, itself when symmetric. A matrix that is not positive definite is an error.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
         /// <param name="lower">The triangular factor is lower triangular (else upper). Default: True.</param>
-        /// <param name="name">The node's name; null: "_linalg_potrf" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "potrf" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Potrf(Symbol? a = null, bool? lower = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_potrf.Op);
             args.Add(OpTable.Op_linalg_potrf.PLower, lower);
-            return Symbol.Compose(args, [a], name, "_linalg_potrf");
+            return Symbol.Compose(args, [a], name, "potrf");
         }
 
         /// <summary>Inverse of A A^T (or A^T A with lower=False) from its triangular Cholesky factor A; only that triangle of A is read.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
         /// <param name="lower">The triangular factor is lower triangular (else upper). Default: True.</param>
-        /// <param name="name">The node's name; null: "_linalg_potri" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "potri" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Potri(Symbol? a = null, bool? lower = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_potri.Op);
             args.Add(OpTable.Op_linalg_potri.PLower, lower);
-            return Symbol.Compose(args, [a], name, "_linalg_potri");
+            return Symbol.Compose(args, [a], name, "potri");
         }
 
         /// <summary>Sign and natural log of the absolute determinant of each square matrix (0 and -inf when singular). Returns one Symbol with all the outputs.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
-        /// <param name="name">The node's name; null: "_linalg_slogdet" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "slogdet" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Slogdet(Symbol? a = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_slogdet.Op);
-            return Symbol.Compose(args, [a], name, "_linalg_slogdet");
+            return Symbol.Compose(args, [a], name, "slogdet");
         }
 
         /// <summary>Sum of the natural logs of the diagonal of each square matrix; shape: the batch dims, (1,) for one matrix.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
-        /// <param name="name">The node's name; null: "_linalg_sumlogdiag" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "sumlogdiag" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Sumlogdiag(Symbol? a = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_sumlogdiag.Op);
-            return Symbol.Compose(args, [a], name, "_linalg_sumlogdiag");
+            return Symbol.Compose(args, [a], name, "sumlogdiag");
         }
 
         /// <summary>alpha * A * A^T (or alpha * A^T * A with transpose) per matrix of the batch.</summary>
         /// <param name="a">Input A; null: a new variable "&lt;node&gt;_A".</param>
         /// <param name="transpose">Compute A^T A instead of A A^T. Default: False.</param>
         /// <param name="alpha">Scalar factor of the result. Default: 1.0.</param>
-        /// <param name="name">The node's name; null: "_linalg_syrk" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "syrk" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Syrk(Symbol? a = null, bool? transpose = null, double? alpha = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_syrk.Op);
             args.Add(OpTable.Op_linalg_syrk.PTranspose, transpose);
             args.Add(OpTable.Op_linalg_syrk.PAlpha, alpha);
-            return Symbol.Compose(args, [a], name, "_linalg_syrk");
+            return Symbol.Compose(args, [a], name, "syrk");
         }
 
         /// <summary>alpha * op(A) * B (or alpha * B * op(A) with rightside) per matrix, A triangular (only its lower, or upper, triangle is read).</summary>
@@ -3028,7 +3028,7 @@ public static partial class Sym
         /// <param name="rightside">The triangular matrix multiplies from the right. Default: False.</param>
         /// <param name="lower">A is lower triangular (else upper). Default: True.</param>
         /// <param name="alpha">Scalar factor of the result. Default: 1.0.</param>
-        /// <param name="name">The node's name; null: "_linalg_trmm" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "trmm" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Trmm(Symbol? a = null, Symbol? b = null, bool? transpose = null, bool? rightside = null, bool? lower = null, double? alpha = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_trmm.Op);
@@ -3036,7 +3036,7 @@ public static partial class Sym
             args.Add(OpTable.Op_linalg_trmm.PRightside, rightside);
             args.Add(OpTable.Op_linalg_trmm.PLower, lower);
             args.Add(OpTable.Op_linalg_trmm.PAlpha, alpha);
-            return Symbol.Compose(args, [a, b], name, "_linalg_trmm");
+            return Symbol.Compose(args, [a, b], name, "trmm");
         }
 
         /// <summary>Solves op(A) * X = alpha * B (or X * op(A) = alpha * B with rightside) per matrix, A triangular (only its lower, or upper, triangle is read).</summary>
@@ -3046,7 +3046,7 @@ public static partial class Sym
         /// <param name="rightside">The triangular matrix multiplies from the right. Default: False.</param>
         /// <param name="lower">A is lower triangular (else upper). Default: True.</param>
         /// <param name="alpha">Scalar factor of the result. Default: 1.0.</param>
-        /// <param name="name">The node's name; null: "_linalg_trsm" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "trsm" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Trsm(Symbol? a = null, Symbol? b = null, bool? transpose = null, bool? rightside = null, bool? lower = null, double? alpha = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_linalg_trsm.Op);
@@ -3054,7 +3054,7 @@ public static partial class Sym
             args.Add(OpTable.Op_linalg_trsm.PRightside, rightside);
             args.Add(OpTable.Op_linalg_trsm.PLower, lower);
             args.Add(OpTable.Op_linalg_trsm.PAlpha, alpha);
-            return Symbol.Compose(args, [a, b], name, "_linalg_trsm");
+            return Symbol.Compose(args, [a, b], name, "trsm");
         }
     }
 
@@ -3066,7 +3066,7 @@ public static partial class Sym
         /// <param name="shape">Shape of the output. Default: ().</param>
         /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
         /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
-        /// <param name="name">The node's name; null: "_random_bernoulli" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "bernoulli" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Bernoulli(double? prob = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_random_bernoulli.Op);
@@ -3074,7 +3074,7 @@ public static partial class Sym
             args.Add(OpTable.Op_random_bernoulli.PShape, shape);
             args.Add(OpTable.Op_random_bernoulli.PCtx, ctx);
             args.Add(OpTable.Op_random_bernoulli.PDtype, dtype);
-            return Symbol.Compose(args, [], name, "_random_bernoulli");
+            return Symbol.Compose(args, [], name, "bernoulli");
         }
 
         /// <summary>Samples from an exponential distribution with rate lam.</summary>
@@ -3082,7 +3082,7 @@ public static partial class Sym
         /// <param name="shape">Shape of the output. Default: ().</param>
         /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
         /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
-        /// <param name="name">The node's name; null: "_random_exponential" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "exponential" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Exponential(double? lam = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_random_exponential.Op);
@@ -3090,7 +3090,7 @@ public static partial class Sym
             args.Add(OpTable.Op_random_exponential.PShape, shape);
             args.Add(OpTable.Op_random_exponential.PCtx, ctx);
             args.Add(OpTable.Op_random_exponential.PDtype, dtype);
-            return Symbol.Compose(args, [], name, "_random_exponential");
+            return Symbol.Compose(args, [], name, "exponential");
         }
 
         /// <summary>Samples from a gamma distribution with shape alpha and scale beta.</summary>
@@ -3099,7 +3099,7 @@ public static partial class Sym
         /// <param name="shape">Shape of the output. Default: ().</param>
         /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
         /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
-        /// <param name="name">The node's name; null: "_random_gamma" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "gamma" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Gamma(double? alpha = null, double? beta = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_random_gamma.Op);
@@ -3108,7 +3108,7 @@ public static partial class Sym
             args.Add(OpTable.Op_random_gamma.PShape, shape);
             args.Add(OpTable.Op_random_gamma.PCtx, ctx);
             args.Add(OpTable.Op_random_gamma.PDtype, dtype);
-            return Symbol.Compose(args, [], name, "_random_gamma");
+            return Symbol.Compose(args, [], name, "gamma");
         }
 
         /// <summary>Samples from a negative binomial distribution of mean mu and variance mu + alpha * mu^2.</summary>
@@ -3117,7 +3117,7 @@ public static partial class Sym
         /// <param name="shape">Shape of the output. Default: ().</param>
         /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
         /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
-        /// <param name="name">The node's name; null: "_random_generalized_negative_binomial" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "generalized_negative_binomial" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol GeneralizedNegativeBinomial(double? mu = null, double? alpha = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_random_generalized_negative_binomial.Op);
@@ -3126,7 +3126,7 @@ public static partial class Sym
             args.Add(OpTable.Op_random_generalized_negative_binomial.PShape, shape);
             args.Add(OpTable.Op_random_generalized_negative_binomial.PCtx, ctx);
             args.Add(OpTable.Op_random_generalized_negative_binomial.PDtype, dtype);
-            return Symbol.Compose(args, [], name, "_random_generalized_negative_binomial");
+            return Symbol.Compose(args, [], name, "generalized_negative_binomial");
         }
 
         /// <summary>Samples the failures before the k-th success of trials succeeding with probability p.</summary>
@@ -3135,7 +3135,7 @@ public static partial class Sym
         /// <param name="shape">Shape of the output. Default: ().</param>
         /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
         /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
-        /// <param name="name">The node's name; null: "_random_negative_binomial" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "negative_binomial" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol NegativeBinomial(long? k = null, double? p = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_random_negative_binomial.Op);
@@ -3144,7 +3144,7 @@ public static partial class Sym
             args.Add(OpTable.Op_random_negative_binomial.PShape, shape);
             args.Add(OpTable.Op_random_negative_binomial.PCtx, ctx);
             args.Add(OpTable.Op_random_negative_binomial.PDtype, dtype);
-            return Symbol.Compose(args, [], name, "_random_negative_binomial");
+            return Symbol.Compose(args, [], name, "negative_binomial");
         }
 
         /// <summary>Samples from a normal distribution N(loc, scale^2).</summary>
@@ -3153,7 +3153,7 @@ public static partial class Sym
         /// <param name="shape">Shape of the output. Default: ().</param>
         /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
         /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
-        /// <param name="name">The node's name; null: "_random_normal" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "normal" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Normal(double? loc = null, double? scale = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_random_normal.Op);
@@ -3162,7 +3162,7 @@ public static partial class Sym
             args.Add(OpTable.Op_random_normal.PShape, shape);
             args.Add(OpTable.Op_random_normal.PCtx, ctx);
             args.Add(OpTable.Op_random_normal.PDtype, dtype);
-            return Symbol.Compose(args, [], name, "_random_normal");
+            return Symbol.Compose(args, [], name, "normal");
         }
 
         /// <summary>Samples from a Poisson distribution of mean lam.</summary>
@@ -3170,7 +3170,7 @@ public static partial class Sym
         /// <param name="shape">Shape of the output. Default: ().</param>
         /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
         /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
-        /// <param name="name">The node's name; null: "_random_poisson" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "poisson" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Poisson(double? lam = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_random_poisson.Op);
@@ -3178,7 +3178,7 @@ public static partial class Sym
             args.Add(OpTable.Op_random_poisson.PShape, shape);
             args.Add(OpTable.Op_random_poisson.PCtx, ctx);
             args.Add(OpTable.Op_random_poisson.PDtype, dtype);
-            return Symbol.Compose(args, [], name, "_random_poisson");
+            return Symbol.Compose(args, [], name, "poisson");
         }
 
         /// <summary>Samples integers uniformly from [low, high).</summary>
@@ -3187,7 +3187,7 @@ public static partial class Sym
         /// <param name="shape">Shape of the output. Default: ().</param>
         /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
         /// <param name="dtype">Output dtype (int32 or int64); int32 if None. Default: None.</param>
-        /// <param name="name">The node's name; null: "_random_randint" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "randint" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Randint(long? low = null, long? high = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_random_randint.Op);
@@ -3196,7 +3196,7 @@ public static partial class Sym
             args.Add(OpTable.Op_random_randint.PShape, shape);
             args.Add(OpTable.Op_random_randint.PCtx, ctx);
             args.Add(OpTable.Op_random_randint.PDtype, dtype);
-            return Symbol.Compose(args, [], name, "_random_randint");
+            return Symbol.Compose(args, [], name, "randint");
         }
 
         /// <summary>Samples uniformly from [low, high).</summary>
@@ -3205,7 +3205,7 @@ public static partial class Sym
         /// <param name="shape">Shape of the output. Default: ().</param>
         /// <param name="ctx">Device of the output, e.g. cpu(0); the default context if empty. Default: .</param>
         /// <param name="dtype">Output dtype (float16, float32 or float64); float32 if None. Default: None.</param>
-        /// <param name="name">The node's name; null: "_random_uniform" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
+        /// <param name="name">The node's name; null: "uniform" and a counter (MXNet's auto-naming). The current NameManager's prefix applies either way.</param>
         public static Symbol Uniform(double? low = null, double? high = null, Shape? shape = null, Context? ctx = null, DType? dtype = null, string? name = null)
         {
             using var args = OpArgs.Rent(OpTable.Op_random_uniform.Op);
@@ -3214,7 +3214,7 @@ public static partial class Sym
             args.Add(OpTable.Op_random_uniform.PShape, shape);
             args.Add(OpTable.Op_random_uniform.PCtx, ctx);
             args.Add(OpTable.Op_random_uniform.PDtype, dtype);
-            return Symbol.Compose(args, [], name, "_random_uniform");
+            return Symbol.Compose(args, [], name, "uniform");
         }
     }
 }

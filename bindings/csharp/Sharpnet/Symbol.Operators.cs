@@ -1,3 +1,4 @@
+using System.Globalization;
 using Sharpnet.Interop;
 
 namespace Sharpnet;
@@ -46,6 +47,15 @@ public sealed partial class Symbol
         return Compose(args, [a], null, op.Hint);
     }
 
+    // An integer scalar is recorded as Python writes an int ("10", not "10.0"), so `a / 10` saves as MXNet's would.
+    private static Symbol Scalar((Operator Op, string Hint) op, Symbol a, long scalar)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        using var args = OpArgs.Rent(op.Op);
+        args.Add(op.Op.Param("scalar").Index, scalar.ToString(CultureInfo.InvariantCulture));
+        return Compose(args, [a], null, op.Hint);
+    }
+
     /// <summary>a + b with NumPy broadcasting (broadcast_add; named _plus0, ...).</summary>
     public static Symbol operator +(Symbol a, Symbol b) => Binary(Ops.Add, a, b);
     /// <summary>a - b with broadcasting.</summary>
@@ -86,4 +96,29 @@ public sealed partial class Symbol
     public static Symbol Pow(Symbol a, double s) => Scalar(Ops.PowS, a, s);
     /// <summary>s ^ a (_rpower_scalar).</summary>
     public static Symbol Pow(double s, Symbol a) => Scalar(Ops.RPowS, a, s);
+
+    /// <summary>a + s with an integer s (recorded as "10", as Python writes an int).</summary>
+    public static Symbol operator +(Symbol a, long s) => Scalar(Ops.AddS, a, s);
+    /// <summary>s + a.</summary>
+    public static Symbol operator +(long s, Symbol a) => Scalar(Ops.AddS, a, s);
+    /// <summary>a - s.</summary>
+    public static Symbol operator -(Symbol a, long s) => Scalar(Ops.SubS, a, s);
+    /// <summary>s - a.</summary>
+    public static Symbol operator -(long s, Symbol a) => Scalar(Ops.RSubS, a, s);
+    /// <summary>a * s.</summary>
+    public static Symbol operator *(Symbol a, long s) => Scalar(Ops.MulS, a, s);
+    /// <summary>s * a.</summary>
+    public static Symbol operator *(long s, Symbol a) => Scalar(Ops.MulS, a, s);
+    /// <summary>a / s.</summary>
+    public static Symbol operator /(Symbol a, long s) => Scalar(Ops.DivS, a, s);
+    /// <summary>s / a.</summary>
+    public static Symbol operator /(long s, Symbol a) => Scalar(Ops.RDivS, a, s);
+    /// <summary>a mod s.</summary>
+    public static Symbol operator %(Symbol a, long s) => Scalar(Ops.ModS, a, s);
+    /// <summary>s mod a.</summary>
+    public static Symbol operator %(long s, Symbol a) => Scalar(Ops.RModS, a, s);
+    /// <summary>a ^ s with an integer s.</summary>
+    public static Symbol Pow(Symbol a, long s) => Scalar(Ops.PowS, a, s);
+    /// <summary>s ^ a with an integer s.</summary>
+    public static Symbol Pow(long s, Symbol a) => Scalar(Ops.RPowS, a, s);
 }

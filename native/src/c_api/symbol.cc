@@ -161,7 +161,7 @@ SN_API sn_status sn_symbol_get_output(sn_symbol_t symbol, int32_t index, sn_symb
   constexpr const char* kFn = "sn_symbol_get_output";
   check_not_null(out, kFn, "out");
   const sn::Symbol& s = unwrap(symbol, kFn);
-  SN_CHECK_INDEX(index >= 0, kFn, ": output index ", index, " is out of range; the symbol has ", s.num_outputs(),
+  SN_CHECK_INDEX(index >= 0, "Symbol: output index ", index, " is out of range; the symbol has ", s.num_outputs(),
                  " output(s)");
   *out = wrap(s[static_cast<size_t>(index)]);
   SN_API_END();

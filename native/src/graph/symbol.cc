@@ -156,7 +156,7 @@ Symbol Symbol::output(const std::string& name) const {
   if (hits.empty()) {
     std::vector<std::string_view> views(names.begin(), names.end());
     const std::string_view best = closest_match(name, views);
-    SN_THROW(kNotFound, "Symbol: no output named '", name, "'", best.empty() ? "" : str("; did you mean '", best, "'?"),
+    SN_THROW(kNotFound, "Symbol: no output named '", name, "'", best.empty() ? "." : str("; did you mean '", best, "'?"),
              " The outputs are ", join(names, ", "));
   }
   SN_CHECK(hits.size() == 1, "Symbol: ", hits.size(), " outputs are named '", name, "'; index by position instead");

@@ -124,7 +124,10 @@ public class SymbolTests
         string json = dsym.ToJson();
         Assert.That(Node(json, "_plus0").GetProperty("op").GetString(), Is.EqualTo("broadcast_add"));   // a deliberate deviation: MXNet records _Plus
         Assert.That(Node(json, "_divscalar0").GetProperty("op").GetString(), Is.EqualTo("_div_scalar"));
-        Assert.That(Attrs(Node(json, "_divscalar0")), Is.EqualTo(new Dictionary<string, string> { ["scalar"] = "10.0" }));
+        // Python's spellings: an int scalar is "10", a float one "2.5".
+        Assert.That(Attrs(Node(json, "_divscalar0")), Is.EqualTo(new Dictionary<string, string> { ["scalar"] = "10" }));
+        using (NameManager.Scope())
+            Assert.That(Attrs(Node((a * 2.5).ToJson(), "_mulscalar0")), Is.EqualTo(new Dictionary<string, string> { ["scalar"] = "2.5" }));
 
         (Symbol Sym, string Name, string Op)[] cases =
         [

@@ -45,9 +45,21 @@ internal static class OpWrapperGenerator
 
         /// <summary>
         /// MXNet's auto-naming hint of nodes this method creates: the name it was generated from, lowercased
-        /// (<c>Convolution</c> → <c>convolution</c>; an alias method uses the registry's hint for that alias).
+        /// (<c>Convolution</c> → <c>convolution</c>; an alias method uses the registry's hint for that alias), without
+        /// the prefix of a nested class, as MXNet's Python modules name <c>mx.sym.linalg.gemm2</c> nodes gemm20.
         /// </summary>
-        internal string NameHint => Alias is null ? Op.Name.ToLowerInvariant() : Op.AliasHint(Alias);
+        internal string NameHint
+        {
+            get
+            {
+                string hint = Alias is null ? Op.Name.ToLowerInvariant() : Op.AliasHint(Alias);
+                string source = Alias ?? Op.Name;
+                foreach ((string prefix, string cls) in Prefixes)
+                    if (cls == Class && source.StartsWith(prefix, StringComparison.Ordinal))
+                        return hint[prefix.Length..];
+                return hint;
+            }
+        }
     }
 
     /// <summary>One operator parameter as a C# parameter (the variadic count parameter is filled in, not exposed).</summary>
