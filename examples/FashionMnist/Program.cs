@@ -90,7 +90,8 @@ internal static class Trainer
                 for (int i = 0; i < net.Params.Count; i++)
                     sgd.Update(i, net.Params[i].Array, net.Params[i].Array.Grad!, states[i]);
                 b++;
-                if (b % 10 == 0 || b == batches)
+                bool check = b % s.CheckEvery == 0;  // the divergence check reads the metric: it must have this batch
+                if (b % 10 == 0 || b == batches || check)
                 {
                     loss.Update(batch.Label[0], probs);
                     acc.Update(batch.Label[0], probs);
@@ -99,7 +100,7 @@ internal static class Trainer
                     Console.Write($"\repoch {epoch}/{s.Epochs} batch {b}/{batches} loss {loss.Get().Value:F4} " +
                                   $"accuracy {acc.Get().Value:F4} {rate:F0} samples/s ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss}   ");
                 }
-                if (b % s.CheckEvery == 0 && !(loss.Get().Value < 50))  // NaN, inf or absurd: stop, do not waste the run
+                if (check && !(loss.Get().Value < 50))  // NaN, inf or absurd: stop, do not waste the run
                 {
                     Console.WriteLine();
                     Console.Error.WriteLine($"diverged at epoch {epoch}, batch {b}: loss {loss.Get().Value}; try a smaller --lr");
