@@ -19,17 +19,22 @@ var seed = new Option<int>("--seed") { Description = "Seed of initialisation and
 var dataDir = new Option<string>("--data") { Description = "Folder with fashion-mnist/*-ubyte.", DefaultValueFactory = _ => "data" };
 var outDir = new Option<string>("--out") { Description = "Folder for parameters and the plot.", DefaultValueFactory = _ => "runs/fashion-mnist" };
 var checkEvery = new Option<int>("--check-every") { Description = "Batches between divergence checks.", DefaultValueFactory = _ => 50 };
+var loadEpoch = new Option<int>("--load-epoch")
+{
+    Description = "Resume from <out>/<model>-<epoch>.params (MXNet's --load-epoch) and train on to --epochs.",
+    DefaultValueFactory = _ => 0,
+};
 var root = new RootCommand("Trains a classifier on Fashion-MNIST with Sharpnet.")
 {
-    model, epochs, batchSize, lr, momentum, threads, seed, dataDir, outDir, checkEvery,
+    model, epochs, batchSize, lr, momentum, threads, seed, dataDir, outDir, checkEvery, loadEpoch,
 };
 root.SetAction(r => Trainer.Run(new Settings(r.GetValue(model)!, r.GetValue(epochs), r.GetValue(batchSize), r.GetValue(lr),
                                               r.GetValue(momentum), r.GetValue(threads), r.GetValue(seed), r.GetValue(dataDir)!,
-                                              r.GetValue(outDir)!, r.GetValue(checkEvery))));
+                                              r.GetValue(outDir)!, r.GetValue(checkEvery), r.GetValue(loadEpoch))));
 return root.Parse(args).Invoke();
 
 internal sealed record Settings(string Model, int Epochs, int BatchSize, double Lr, double Momentum, int Threads, int Seed,
-                                string Data, string Out, int CheckEvery);
+                                string Data, string Out, int CheckEvery, int LoadEpoch = 0);
 
 internal static class Trainer
 {
@@ -43,6 +48,17 @@ internal static class Trainer
         if (s.Epochs < 1 || s.BatchSize < 1 || s.CheckEvery < 1)
         {
             Console.Error.WriteLine("--epochs, --batch-size and --check-every must be at least 1");
+            return 2;
+        }
+        if (s.LoadEpoch < 0 || s.LoadEpoch >= s.Epochs)
+        {
+            Console.Error.WriteLine($"--load-epoch must be in [0, --epochs) (0: start afresh), got {s.LoadEpoch} with --epochs {s.Epochs}");
+            return 2;
+        }
+        string resume = Path.Combine(s.Out, $"{s.Model}-{s.LoadEpoch:D4}.params");
+        if (s.LoadEpoch > 0 && !File.Exists(resume))
+        {
+            Console.Error.WriteLine($"--load-epoch {s.LoadEpoch}: no checkpoint {resume}");
             return 2;
         }
         if (s.Threads > 0) Engine.IntraOpThreads = s.Threads;
@@ -66,6 +82,20 @@ internal static class Trainer
         var init = new Xavier();
         foreach (var (name, p) in net.Params) init.Init(name, p);
         foreach (var (name, a) in net.Aux) init.Init(name, a);
+        if (s.LoadEpoch > 0)
+        {
+            // Momentum restarts from zero: .params holds no optimizer state (MXNet's optional .states is separate).
+            try
+            {
+                net.Load(resume);
+            }
+            catch (Exception e) when (e is InvalidDataException or SharpnetException)
+            {
+                Console.Error.WriteLine($"--load-epoch {s.LoadEpoch}: {e.Message}");
+                return 2;
+            }
+            Console.WriteLine($"resumed from {resume}: test accuracy {Evaluate(net, testX, testY):F4}");
+        }
         foreach (var (_, p) in net.Params) p.AttachGrad();
         var sgd = new Sgd(learningRate: s.Lr, momentum: s.Momentum, rescaleGrad: 1.0 / s.BatchSize);
         var states = net.Params.Select((p, i) => sgd.CreateState(i, p.Array)).ToArray();
@@ -74,7 +104,7 @@ internal static class Trainer
         int batches = (int)(trainX.Shape[0] / s.BatchSize);
         var history = new List<(double Loss, double TrainAcc, double TestAcc)>();
         var clock = Stopwatch.StartNew();
-        for (int epoch = 1; epoch <= s.Epochs; epoch++)
+        for (int epoch = s.LoadEpoch + 1; epoch <= s.Epochs; epoch++)
         {
             var loss = new CrossEntropy();
             var acc = new Accuracy();
@@ -114,7 +144,7 @@ internal static class Trainer
                               $"{batches * s.BatchSize / epochClock.Elapsed.TotalSeconds:F0} samples/s)        ");
             net.Save(Path.Combine(s.Out, $"{s.Model}-{epoch:D4}.params"));
         }
-        Plot(history, Path.Combine(s.Out, $"{s.Model}.png"));
+        Plot(history, s.LoadEpoch + 1, Path.Combine(s.Out, $"{s.Model}.png"));
         Console.WriteLine($"done in {clock.Elapsed.TotalSeconds:F0} s; parameters and plot in {s.Out}/");
         foreach (var st in states) st?.Dispose();
         return 0;
@@ -151,10 +181,10 @@ internal static class Trainer
         return acc.Get().Value;
     }
 
-    private static void Plot(List<(double Loss, double TrainAcc, double TestAcc)> history, string path)
+    private static void Plot(List<(double Loss, double TrainAcc, double TestAcc)> history, int firstEpoch, string path)
     {
         var plot = new ScottPlot.Plot();
-        double[] xs = Enumerable.Range(1, history.Count).Select(i => (double)i).ToArray();
+        double[] xs = Enumerable.Range(firstEpoch, history.Count).Select(i => (double)i).ToArray();
         plot.Add.Scatter(xs, history.Select(h => h.Loss).ToArray()).LegendText = "training loss";
         plot.Add.Scatter(xs, history.Select(h => h.TrainAcc).ToArray()).LegendText = "training accuracy";
         plot.Add.Scatter(xs, history.Select(h => h.TestAcc).ToArray()).LegendText = "test accuracy";
@@ -240,6 +270,27 @@ internal sealed class Net : IDisposable
     public void Save(string path) =>
         NDArray.Save(path, Params.Select(p => ($"arg:{p.Name}", p.Array)).Concat(Aux.Select(a => ($"aux:{a.Name}", a.Array)))
                                .ToDictionary(e => e.Item1, e => e.Item2));
+
+    // Values from a checkpoint written by Save: every parameter and state must be there with its shape.
+    public void Load(string path)
+    {
+        var saved = NDArray.LoadDict(path);
+        try
+        {
+            foreach (var (key, a) in Params.Select(p => ($"arg:{p.Name}", p.Array)).Concat(Aux.Select(x => ($"aux:{x.Name}", x.Array))))
+            {
+                if (!saved.TryGetValue(key, out NDArray? v))
+                    throw new InvalidDataException($"{path}: no '{key}' (it holds {string.Join(", ", saved.Keys)})");
+                if (v.Shape != a.Shape)
+                    throw new InvalidDataException($"{path}: '{key}' has shape {v.Shape}, the network's is {a.Shape}");
+                v.CopyTo(a);
+            }
+        }
+        finally
+        {
+            foreach (var v in saved.Values) v.Dispose();
+        }
+    }
 
     public void Dispose()
     {

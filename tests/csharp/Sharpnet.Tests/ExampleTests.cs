@@ -91,6 +91,61 @@ public class ExampleTests
         Assert.That(new FileInfo(Path.Combine(outDir, $"{model}.png")).Length, Is.GreaterThan(1000));
     }
 
+    private (int Code, string Log) Run(Settings settings)
+    {
+        var console = new StringWriter();
+        TextWriter saved = Console.Out;
+        Console.SetOut(console);
+        try
+        {
+            return (Trainer.Run(settings), console.ToString());
+        }
+        finally
+        {
+            Console.SetOut(saved);
+        }
+    }
+
+    private static double TestAccuracy(string line) =>
+        double.Parse(line[(line.IndexOf("test accuracy ", StringComparison.Ordinal) + 14)..].Split(' ', ')')[0],
+                     System.Globalization.CultureInfo.InvariantCulture);
+
+    [Test]
+    public void TrainingResumesFromACheckpoint()
+    {
+        string outDir = Path.Combine(_dir, "runs");
+        Settings first = new("mlp", 1, 64, 0.05, 0.9, 0, 1, Path.Combine(_dir, "data"), outDir, 5);
+        (int code, string log) = Run(first);
+        Assert.That(code, Is.EqualTo(0), log);
+        double after1 = TestAccuracy(log.Split('\n').Last(l => l.Contains("test accuracy")));
+
+        (code, log) = Run(first with { Epochs = 2, LoadEpoch = 1 });
+        Assert.That(code, Is.EqualTo(0), log);
+        // The loaded network is the saved one: it scores what it scored when saved.
+        string resumed = log.Split('\n').Single(l => l.StartsWith("resumed from", StringComparison.Ordinal));
+        Assert.That(TestAccuracy(resumed), Is.EqualTo(after1), log);
+        Assert.That(log, Does.Not.Contain("epoch 1/2"));
+        Assert.That(File.Exists(Path.Combine(outDir, "mlp-0002.params")));
+
+        // A missing checkpoint, an epoch out of range, and a checkpoint of another network are clear errors.
+        File.Copy(Path.Combine(outDir, "mlp-0001.params"), Path.Combine(outDir, "lenet-0001.params"));
+        var error = new StringWriter();
+        TextWriter savedError = Console.Error;
+        Console.SetError(error);
+        try
+        {
+            Assert.That(Run(first with { Epochs = 3, LoadEpoch = 2, Out = Path.Combine(_dir, "empty") }).Code, Is.EqualTo(2));
+            Assert.That(Run(first with { Epochs = 2, LoadEpoch = 2 }).Code, Is.EqualTo(2));
+            Assert.That(Run(first with { Model = "lenet", Epochs = 2, LoadEpoch = 1 }).Code, Is.EqualTo(2));
+        }
+        finally
+        {
+            Console.SetError(savedError);
+        }
+        Assert.That(error.ToString(), Does.Contain("--load-epoch 2: no checkpoint").And.Contain("--load-epoch must be in [0, --epochs)")
+                                          .And.Contain("lenet-0001.params: no 'arg:"));
+    }
+
     [Test]
     public void BadSettingsAndMissingDataAreClearErrors()
     {
