@@ -135,6 +135,21 @@ int64_t Shape::size(int first, int last) const {
   return total;
 }
 
+bool Shape::merge(const Shape& known) {
+  if (!known.ndim_known()) return true;
+  if (!ndim_known()) {
+    *this = known;
+    return true;
+  }
+  if (ndim_ != known.ndim_) return false;
+  int64_t* d = data();
+  for (int i = 0; i < ndim_; ++i)
+    if (known[i] >= 0 && d[i] >= 0 && d[i] != known[i]) return false;
+  for (int i = 0; i < ndim_; ++i)
+    if (known[i] >= 0) d[i] = known[i];
+  return true;
+}
+
 bool Shape::operator==(const Shape& other) const noexcept {
   return ndim_ == other.ndim_ && std::equal(begin(), end(), other.begin());
 }

@@ -61,6 +61,10 @@ class Shape {
   // Product of dims [begin, end).
   int64_t size(int begin, int end) const;
 
+  // Partial inference: takes `known`'s rank and dims where this has none; false (this unchanged) when a rank or a
+  // dim known in both differs.
+  bool merge(const Shape& known);
+
   bool operator==(const Shape& other) const noexcept;
   bool operator!=(const Shape& other) const noexcept { return !(*this == other); }
 

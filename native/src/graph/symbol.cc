@@ -31,22 +31,26 @@ const Symbol& single_input(const Symbol& s, const OpDef& op, const std::string& 
   return s;
 }
 
-std::vector<Node*> variables_in_order(const Symbol& s) {
-  std::vector<Node*> vars;
-  for (Node* n : topo_sort(s.outputs))
-    if (n->is_variable()) vars.push_back(n);
-  return vars;
-}
-
-// Variables some op mutates (auxiliary states).
-std::unordered_set<const Node*> mutated_variables(const Symbol& s) {
+// The variables in graph order, each with whether some op mutates it (an auxiliary state).
+std::vector<std::pair<Node*, bool>> classified_inputs(const Symbol& s) {
+  const std::vector<Node*> order = topo_sort(s.outputs);
   std::unordered_set<const Node*> aux;
-  for (Node* n : topo_sort(s.outputs)) {
+  for (Node* n : order) {
     if (n->is_variable()) continue;
     for (int i : n->attrs.op->aux_inputs)
       if (static_cast<size_t>(i) < n->inputs.size()) aux.insert(n->inputs[static_cast<size_t>(i)].node.get());
   }
-  return aux;
+  std::vector<std::pair<Node*, bool>> vars;
+  for (Node* n : order)
+    if (n->is_variable()) vars.emplace_back(n, aux.contains(n));
+  return vars;
+}
+
+std::vector<std::string> input_names(const Symbol& s, bool args, bool aux) {
+  std::vector<std::string> names;
+  for (const auto& [n, is_aux] : classified_inputs(s))
+    if (is_aux ? aux : args) names.push_back(n->name);
+  return names;
 }
 
 Node& single_head(const Symbol& s, const char* what) {
@@ -194,27 +198,9 @@ Symbol Symbol::children() const {
   return out;
 }
 
-std::vector<std::string> Symbol::list_arguments() const {
-  const auto aux = mutated_variables(*this);
-  std::vector<std::string> names;
-  for (Node* n : variables_in_order(*this))
-    if (!aux.contains(n)) names.push_back(n->name);
-  return names;
-}
-
-std::vector<std::string> Symbol::list_auxiliary_states() const {
-  const auto aux = mutated_variables(*this);
-  std::vector<std::string> names;
-  for (Node* n : variables_in_order(*this))
-    if (aux.contains(n)) names.push_back(n->name);
-  return names;
-}
-
-std::vector<std::string> Symbol::list_inputs() const {
-  std::vector<std::string> names;
-  for (Node* n : variables_in_order(*this)) names.push_back(n->name);
-  return names;
-}
+std::vector<std::string> Symbol::list_arguments() const { return input_names(*this, true, false); }
+std::vector<std::string> Symbol::list_auxiliary_states() const { return input_names(*this, false, true); }
+std::vector<std::string> Symbol::list_inputs() const { return input_names(*this, true, true); }
 
 std::vector<std::string> Symbol::list_outputs() const {
   std::vector<std::string> names;
@@ -309,20 +295,7 @@ struct ShapeTraits {
   using Value = Shape;
   static Value unknown() { return Shape::unknown(); }
   static bool known(const Value& v) { return v.is_known(); }
-  static bool merge(Value& slot, const Value& v) {  // false on conflict; slot updated
-    if (!v.ndim_known()) return true;
-    if (!slot.ndim_known()) {
-      slot = v;
-      return true;
-    }
-    if (slot.ndim() != v.ndim()) return false;
-    for (int i = 0; i < v.ndim(); ++i) {
-      if (v[i] < 0) continue;
-      if (slot[i] < 0) slot[i] = v[i];
-      else if (slot[i] != v[i]) return false;
-    }
-    return true;
-  }
+  static bool merge(Value& slot, const Value& v) { return slot.merge(v); }  // false on conflict
   static std::string text(const Value& v) { return v.to_string(); }
   static bool run(const OpAttrs& a, std::vector<Value>& in, std::vector<Value>& out) {
     return a.op->infer_shape(a, in, out);
@@ -355,11 +328,12 @@ struct TypeTraits {
 template <class T>
 std::vector<typename T::Value> infer(const Indexed& g, std::vector<typename T::Value> values) {
   using V = typename T::Value;
-  auto merge_entry = [&](size_t e, const V& v, const Node& by, const std::string& what) -> bool {
+  // `what` describes the entry; it is called only to report a conflict (no text is built per visit).
+  auto merge_entry = [&](size_t e, const V& v, const Node& by, auto&& what) -> bool {
     V before = values[e];
     if (!T::merge(values[e], v))
-      throw_error(T::kCode, str("Error in operator ", by.name, " (", by.attrs.op->name, "): ", what, " has ", T::kWhat, " ",
-                                T::text(v), " but ", T::text(before), " was inferred or given for it"));
+      throw_error(T::kCode, str("Error in operator ", by.name, " (", by.attrs.op->name, "): ", what(), " has ", T::kWhat,
+                                " ", T::text(v), " but ", T::text(before), " was inferred or given for it"));
     return !(values[e] == before);
   };
   std::vector<V> in, out;
@@ -379,9 +353,11 @@ std::vector<typename T::Value> infer(const Indexed& g, std::vector<typename T::V
     SN_INTERNAL_ASSERT(in.size() == n.inputs.size() && out.size() == g.row_ptr[i + 1] - g.row_ptr[i], n.attrs.op->name,
                        ": inference changed the number of inputs or outputs");
     for (size_t k = 0; k < in.size(); ++k)
-      changed |= merge_entry(g.entry(n.inputs[k]), in[k], n, str("input ", k, " (", n.attrs.op->input_name(static_cast<int>(k)),
-                                                               ", from ", n.inputs[k].node->name, ")"));
-    for (size_t k = 0; k < out.size(); ++k) changed |= merge_entry(g.row_ptr[i] + k, out[k], n, str("output ", k));
+      changed |= merge_entry(g.entry(n.inputs[k]), in[k], n, [&] {
+        return str("input ", k, " (", n.attrs.op->input_name(static_cast<int>(k)), ", from ", n.inputs[k].node->name, ")");
+      });
+    for (size_t k = 0; k < out.size(); ++k)
+      changed |= merge_entry(g.row_ptr[i] + k, out[k], n, [k] { return str("output ", k); });
     return changed;
   };
   for (size_t pass = 0; pass < 2 * g.nodes.size() + 2; ++pass) {
@@ -422,11 +398,8 @@ R infer_symbol(const Symbol& s, const std::map<std::string, typename T::Value>& 
 
   R r;
   r.complete = std::all_of(values.begin(), values.end(), [](const auto& v) { return T::known(v); });
-  const auto aux = mutated_variables(s);
-  for (const Node* n : g.nodes) {
-    if (!n->is_variable()) continue;
-    (aux.contains(n) ? r.auxiliary_states : r.arguments).push_back(values[g.row_ptr[g.id.at(n)]]);
-  }
+  for (const auto& [n, is_aux] : classified_inputs(s))
+    (is_aux ? r.auxiliary_states : r.arguments).push_back(values[g.row_ptr[g.id.at(n)]]);
   for (const NodeEntry& e : s.outputs) r.outputs.push_back(values[g.entry(e)]);
   return r;
 }

@@ -6,19 +6,7 @@ namespace {
 // Merges `known` into `slot`; on a conflict throws naming what `describe()` returns (built only then).
 template <class Describe>
 void merge_shape_impl(const OpDef& op, Shape& slot, const Shape& known, Describe describe) {
-  if (!known.ndim_known()) return;
-  if (!slot.ndim_known()) {
-    slot = known;
-    return;
-  }
-  SN_CHECK_SHAPE(slot.ndim() == known.ndim(), op.name, ": ", describe(), " has shape ", slot, " but ", known,
-                 " is required");
-  for (int i = 0; i < slot.ndim(); ++i) {
-    if (known[i] < 0) continue;
-    SN_CHECK_SHAPE(slot[i] < 0 || slot[i] == known[i], op.name, ": ", describe(), " has shape ", slot, " but ", known,
-                   " is required");
-    slot[i] = known[i];
-  }
+  SN_CHECK_SHAPE(slot.merge(known), op.name, ": ", describe(), " has shape ", slot, " but ", known, " is required");
 }
 }  // namespace
 

@@ -82,3 +82,23 @@ TEST(Shape, RankLimitAndIndexingErrors) {
 
 }  // namespace
 }  // namespace sn
+
+namespace sn {
+namespace {
+
+TEST(Shape, MergeFillsUnknownsAndLeavesAConflictUntouched) {
+  Shape s = Shape::unknown();
+  EXPECT_TRUE(s.merge(Shape{-1, 3}));
+  EXPECT_EQ(s, (Shape{-1, 3}));
+  EXPECT_TRUE(s.merge(Shape{2, -1}));
+  EXPECT_EQ(s, (Shape{2, 3}));
+  EXPECT_TRUE(s.merge(Shape::unknown()));
+  Shape partial{-1, 4, -1};
+  EXPECT_FALSE(partial.merge(Shape{5, 3, 7}));  // dim 1 conflicts: dims 0 and 2 must not be filled either
+  EXPECT_EQ(partial, (Shape{-1, 4, -1}));
+  EXPECT_FALSE(partial.merge(Shape{5, 4}));
+  EXPECT_EQ(partial, (Shape{-1, 4, -1}));
+}
+
+}  // namespace
+}  // namespace sn

@@ -34,6 +34,9 @@ const AddCase fc{{.op = "FullyConnected", .params = {{"num_hidden", "4"}}, .shap
                   .reference = fc_ref(true, true), .rtol = 1e-5}};
 const AddCase fc_no_bias{{.op = "FullyConnected", .params = {{"num_hidden", "3"}, {"no_bias", "True"}},
                           .shapes = {{5, 4}, {3, 4}}, .reference = fc_ref(true, false), .label = "no_bias"}};
+// 1-d data with flatten is (n, 1): weight (num_hidden, 1), as MXNet.
+const AddCase fc_1d{{.op = "FullyConnected", .params = {{"num_hidden", "3"}}, .shapes = {{5}, {3, 1}, {3}},
+                     .reference = fc_ref(true, true), .label = "1d"}};
 const AddCase fc_last_axis{{.op = "FullyConnected", .params = {{"num_hidden", "2"}, {"flatten", "False"}},
                             .shapes = {{2, 3, 4}, {2, 4}, {2}}, .reference = fc_ref(false, true), .label = "last_axis"}};
 

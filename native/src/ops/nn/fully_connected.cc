@@ -39,10 +39,9 @@ bool infer_fc_shape(const OpAttrs& attrs, std::vector<Shape>& in, std::vector<Sh
   if (!in[0].ndim_known()) return false;
   const int nd = in[0].ndim();
   SN_CHECK_SHAPE(nd >= 1, op.name, ": data must have at least one axis, got shape ", in[0]);
-  const int first_k = p.flatten ? std::min(1, nd - 1) : nd - 1;  // data dims [first_k, nd) make k
+  const int first_k = p.flatten ? 1 : nd - 1;  // data dims [first_k, nd) make k (1-d data with flatten: k = 1)
   int64_t k = 1;
   for (int d = first_k; d < nd && k >= 0; ++d) k = in[0][d] < 0 ? -1 : k * in[0][d];
-  if (p.flatten && nd == 1) k = in[0][0];
   merge_input_shape(op, in[1], Shape{p.num_hidden, k}, 1);
   if (k < 0 && nd - first_k == 1 && in[1].ndim_known() && in[1].ndim() == 2 && in[1][1] >= 0) {
     Shape d = in[0];
