@@ -955,6 +955,13 @@ SN_API sn_status sn_symbol_to_json(sn_symbol_t symbol, SN_OUT SN_BORROWED const 
  */
 SN_API sn_status sn_symbol_from_json(const char* json, SN_OUT SN_CALLER_FREES(sn_symbol_free) sn_symbol_t* out);
 
+/**
+ * A double as Python's repr spells it, the spelling of float parameters and attributes in MXNet's files
+ * ("2.0", "1e-05", "1e+16", "nan"), so bindings write attributes exactly as the native side prints
+ * parameters (ABI 1.5; borrowed: valid until the next call on this thread).
+ */
+SN_API sn_status sn_format_python_float(double value, SN_OUT SN_BORROWED const char** text);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "c_api/handles.h"
+#include "core/param.h"
 #include "graph/symbol.h"
 
 using sn::capi::check_not_null;
@@ -353,6 +354,14 @@ SN_API sn_status sn_symbol_from_json(const char* json, sn_symbol_t* out) {
   check_not_null(json, "sn_symbol_from_json", "json");
   check_not_null(out, "sn_symbol_from_json", "out");
   *out = wrap(sn::from_json(json));
+  SN_API_END();
+}
+
+SN_API sn_status sn_format_python_float(double value, const char** text) {
+  SN_API_BEGIN();
+  check_not_null(text, "sn_format_python_float", "text");
+  t_text = sn::detail::print_float(value);
+  *text = t_text.c_str();
   SN_API_END();
 }
 

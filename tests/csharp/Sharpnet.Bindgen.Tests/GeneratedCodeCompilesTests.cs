@@ -30,15 +30,18 @@ public class GeneratedCodeCompilesTests
     {
         string generated = InteropGenerator.Generate(TestPaths.RealHeader, BindgenConfig.Load(TestPaths.RealConfig));
 
-        AssertCompiles(generated);
+        // The configured string marshaller is hand-written in the library; compile it alongside.
+        AssertCompiles(generated, File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "bindings", "csharp", "Sharpnet", "Interop",
+                                                                "StrictUtf8StringMarshaller.cs")));
     }
 
-    private static void AssertCompiles(string source)
+    private static void AssertCompiles(string source, params string[] extra)
     {
         var parseOptions = new CSharpParseOptions(LanguageVersion.Latest, DocumentationMode.Diagnose);
         var compilation = CSharpCompilation.Create(
             "Generated",
-            [CSharpSyntaxTree.ParseText(source, parseOptions, "Native.g.cs"), CSharpSyntaxTree.ParseText(HandWrittenPart, parseOptions, "Assembly.cs")],
+            [CSharpSyntaxTree.ParseText(source, parseOptions, "Native.g.cs"), CSharpSyntaxTree.ParseText(HandWrittenPart, parseOptions, "Assembly.cs"),
+             .. extra.Select((text, i) => CSharpSyntaxTree.ParseText(text, parseOptions, $"Extra{i}.cs"))],
             RuntimeReferences(),
             new CSharpCompilationOptions(
                 OutputKind.DynamicallyLinkedLibrary,

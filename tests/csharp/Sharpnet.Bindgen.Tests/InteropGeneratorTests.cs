@@ -52,6 +52,20 @@ public class InteropGeneratorTests
         Assert.That(exitCode, Is.EqualTo(0), error.ToString());
     }
 
+    [Test]
+    public void Generate_WithAStringMarshaller_UsesItForEveryTextImport()
+    {
+        BindgenConfig config = BindgenConfig.Load(TestPaths.SampleConfig) with { StringMarshaller = "global::My.StrictText" };
+        string generated = InteropGenerator.Generate(TestPaths.SampleHeader, config);
+        string plain = GenerateSample();
+        int textImports = plain.Split("StringMarshalling = StringMarshalling.Utf8").Length - 1;
+
+        Assert.That(textImports, Is.GreaterThan(0));
+        Assert.That(generated, Does.Not.Contain("StringMarshalling.Utf8"));
+        Assert.That(generated.Split("StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::My.StrictText)").Length - 1,
+                    Is.EqualTo(textImports));
+    }
+
     private static string GenerateSample() =>
         InteropGenerator.Generate(TestPaths.SampleHeader, BindgenConfig.Load(TestPaths.SampleConfig));
 }

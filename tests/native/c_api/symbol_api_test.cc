@@ -143,6 +143,16 @@ TEST(SymbolApi, StringParametersKeepTheirTextAndHiddenKeysBecomeAttributes) {
   for (sn_symbol_t s : {x, act, internals, picked}) sn_symbol_free(s);
 }
 
+TEST(SymbolApi, FloatsAreSpelledAsPythonAndAsParametersAre) {
+  const char* text = nullptr;
+  for (auto [v, spelled] : std::vector<std::pair<double, const char*>>{
+           {2.0, "2.0"}, {1e-05, "1e-05"}, {1e16, "1e+16"}, {0.1, "0.1"}, {-0.0, "-0.0"}}) {
+    ASSERT_EQ(sn_format_python_float(v, &text), SN_OK);
+    EXPECT_STREQ(text, spelled);
+  }
+  EXPECT_EQ(sn_format_python_float(1.0, nullptr), SN_ERR_INVALID_ARGUMENT);
+}
+
 TEST(SymbolApi, BadArgumentsFailWithMessagesAndLeakNothing) {
   int64_t before = 0;
   ASSERT_EQ(sn_symbol_live_count(&before), SN_OK);

@@ -26,6 +26,12 @@ internal sealed record BindgenConfig
     /// <summary>Lowercase word to its C# spelling ("ndarray" → "NDArray").</summary>
     public IReadOnlyDictionary<string, string> WordMap { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// A custom LibraryImport marshaller for <c>const char*</c> text (fully qualified), e.g. one that refuses NUL
+    /// characters, which UTF-8 marshalling would pass on and C would read as the end of the text; null: plain UTF-8.
+    /// </summary>
+    public string? StringMarshaller { get; init; }
+
     /// <summary>Every named enum of the header, by C name.</summary>
     public required IReadOnlyDictionary<string, EnumConfig> Enums { get; init; }
 

@@ -52,7 +52,10 @@ internal sealed class NativeClassEmitter(CodeWriter writer, BindgenConfig config
     private void Function(MappedFunction function)
     {
         FunctionDeclaration source = function.Source;
-        string stringMarshalling = function.UsesStrings ? ", StringMarshalling = StringMarshalling.Utf8" : string.Empty;
+        string stringMarshalling = !function.UsesStrings ? string.Empty
+            : config.StringMarshaller is { } custom
+                ? $", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof({custom})"
+                : ", StringMarshalling = StringMarshalling.Utf8";
         writer.Separate();
         DocWriter.Summary(writer, source.Doc);
         DocWriter.Parameters(writer, source.Parameters);

@@ -380,7 +380,7 @@ namespace Sharpnet.Interop
         /// (build-time) or "AVX2", "AVX512", "AVX512_BF16", "F16C" (this CPU, at run time).
         /// An unknown name fails with SN_ERR_NOT_FOUND.
         /// </summary>
-        [LibraryImport(LibraryName, EntryPoint = "sn_runtime_has_feature", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_runtime_has_feature", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_runtime_has_feature(string name, out byte available);
 
         /// <summary>
@@ -524,7 +524,7 @@ namespace Sharpnet.Interop
         /// <param name="user_data">May be null.</param>
         /// <param name="num_reads">Number of elements of reads.</param>
         /// <param name="num_writes">Number of elements of writes.</param>
-        [LibraryImport(LibraryName, EntryPoint = "sn_engine_push_async", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_push_async", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_engine_push_async(delegate* unmanaged<void*, void*, ErrorCode, byte*, void> fn, void* user_data, nint* reads, int num_reads, nint* writes, int num_writes, DeviceType device_type, int device_id, int priority, string name);
 
         /// <summary>
@@ -532,7 +532,7 @@ namespace Sharpnet.Interop
         /// poisons the variables it writes with `message`. Consumes `completion`.
         /// </summary>
         /// <param name="message">May be null.</param>
-        [LibraryImport(LibraryName, EntryPoint = "sn_engine_complete", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_engine_complete", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_engine_complete(void* completion, ErrorCode status, string? message);
 
         /// <summary>
@@ -760,7 +760,7 @@ namespace Sharpnet.Interop
 
         /// <summary>Appends an array (the list keeps its own reference) with a name, or NULL for an unnamed list.</summary>
         /// <param name="name">May be null.</param>
-        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_list_append", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_list_append", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_ndarray_list_append(NDArrayListHandle list, NDArrayHandle array, string? name);
 
         /// <summary>Number of arrays in the list.</summary>
@@ -780,7 +780,7 @@ namespace Sharpnet.Interop
         /// Saves the list in MXNet's NDArray list format (version-2 records), named if every array has a
         /// name, unnamed if none has. Waits for the arrays. Writes to a temporary file renamed into place.
         /// </summary>
-        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_save", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_save", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_ndarray_save(string path, NDArrayListHandle list);
 
         /// <summary>
@@ -788,7 +788,7 @@ namespace Sharpnet.Interop
         /// file fails with SN_ERR_FORMAT. The caller frees the list with sn_ndarray_list_free.
         /// </summary>
         /// <param name="out">The caller frees it with sn_ndarray_list_free.</param>
-        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_load", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_ndarray_load", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_ndarray_load(string path, out NDArrayListHandle @out);
 
         /// <summary>As sn_ndarray_load, from bytes in memory.</summary>
@@ -815,7 +815,7 @@ namespace Sharpnet.Interop
         /// The id of the operator with this canonical name or alias. An unknown name fails with
         /// SN_ERR_NOT_FOUND and a message suggesting close names.
         /// </summary>
-        [LibraryImport(LibraryName, EntryPoint = "sn_op_find", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_op_find", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_op_find(string name, out int op);
 
         /// <summary>
@@ -1100,7 +1100,7 @@ namespace Sharpnet.Interop
         }
 
         /// <summary>Records the message a failing callback reports with its status (thread-local; copied).</summary>
-        [LibraryImport(LibraryName, EntryPoint = "sn_callback_set_error", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_callback_set_error", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_callback_set_error(string message);
 
         /// <summary>Symbol handles alive in this process (for leak tests).</summary>
@@ -1109,7 +1109,7 @@ namespace Sharpnet.Interop
 
         /// <summary>A variable named `name` (not empty). The caller frees it with sn_symbol_free.</summary>
         /// <param name="out">The caller frees it with sn_symbol_free.</param>
-        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_create_variable", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_create_variable", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_symbol_create_variable(string name, out SymbolHandle @out);
 
         /// <summary>
@@ -1126,7 +1126,7 @@ namespace Sharpnet.Interop
         /// <param name="text_length">Number of elements of text.</param>
         /// <param name="num_inputs">Number of elements of inputs.</param>
         /// <param name="out">The caller frees it with sn_symbol_free.</param>
-        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_create_op", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_create_op", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_symbol_create_op(int op, Param* @params, int num_params, long* ints, int num_ints, double* floats, int num_floats, byte* text, int text_length, nint* inputs, int num_inputs, string name, out SymbolHandle @out);
 
         /// <summary>
@@ -1157,7 +1157,7 @@ namespace Sharpnet.Interop
         /// <param name="text_length">Number of elements of text.</param>
         /// <param name="num_inputs">Number of elements of inputs.</param>
         /// <param name="out">The caller frees it with sn_symbol_free.</param>
-        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_create_op_from_strings", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_create_op_from_strings", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_symbol_create_op_from_strings(int op, byte* text, int text_length, nint* inputs, int num_inputs, string name, out SymbolHandle @out);
 
         /// <summary>
@@ -1203,7 +1203,7 @@ namespace Sharpnet.Interop
         /// name fails with SN_ERR_NOT_FOUND listing the names. The caller frees it.
         /// </summary>
         /// <param name="out">The caller frees it with sn_symbol_free.</param>
-        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_get_output_by_name", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_get_output_by_name", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_symbol_get_output_by_name(SymbolHandle symbol, string name, out SymbolHandle @out);
 
         /// <summary>Every node's visible outputs, variables included, inputs before their users. The caller frees it.</summary>
@@ -1235,7 +1235,7 @@ namespace Sharpnet.Interop
 
         /// <summary>Attribute `key` of the single output node, or found = 0 (value "", borrowed).</summary>
         /// <param name="value">Borrowed: valid until the next call on this thread.</param>
-        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_get_attr", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_get_attr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_symbol_get_attr(SymbolHandle symbol, string key, out byte found, out byte* value);
 
         /// <summary>
@@ -1250,7 +1250,7 @@ namespace Sharpnet.Interop
         /// Sets attribute `key` on the single output node (a group of several nodes fails). A key naming a
         /// parameter of the node's operator sets that parameter (parsed; a bad value fails naming it).
         /// </summary>
-        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_set_attr", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_set_attr", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_symbol_set_attr(SymbolHandle symbol, string key, string value);
 
         /// <summary>
@@ -1325,7 +1325,16 @@ namespace Sharpnet.Interop
         /// SN_ERR_FORMAT naming what is wrong; an unknown operator with SN_ERR_NOT_FOUND. The caller frees it.
         /// </summary>
         /// <param name="out">The caller frees it with sn_symbol_free.</param>
-        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_from_json", StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(LibraryName, EntryPoint = "sn_symbol_from_json", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(global::Sharpnet.Interop.StrictUtf8StringMarshaller))]
         internal static partial ErrorCode sn_symbol_from_json(string json, out SymbolHandle @out);
+
+        /// <summary>
+        /// A double as Python's repr spells it, the spelling of float parameters and attributes in MXNet's files
+        /// ("2.0", "1e-05", "1e+16", "nan"), so bindings write attributes exactly as the native side prints
+        /// parameters (ABI 1.5; borrowed: valid until the next call on this thread).
+        /// </summary>
+        /// <param name="text">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_format_python_float")]
+        internal static partial ErrorCode sn_format_python_float(double value, out byte* text);
     }
 }
