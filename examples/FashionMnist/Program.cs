@@ -267,22 +267,28 @@ internal sealed class Net : IDisposable
         new[] { P($"{name}_gamma", channels), P($"{name}_beta", channels), A($"{name}_moving_mean", channels), A($"{name}_moving_var", channels) };
 
     /// <summary>MXNet's checkpoint naming: "arg:" for learned parameters, "aux:" for auxiliary states.</summary>
-    public void Save(string path) =>
-        NDArray.Save(path, Params.Select(p => ($"arg:{p.Name}", p.Array)).Concat(Aux.Select(a => ($"aux:{a.Name}", a.Array)))
-                               .ToDictionary(e => e.Item1, e => e.Item2));
+    // Checkpoint entries as Module names them: arg:<param>, aux:<state>.
+    private IEnumerable<(string Key, NDArray Array)> Entries() =>
+        Params.Select(p => ($"arg:{p.Name}", p.Array)).Concat(Aux.Select(a => ($"aux:{a.Name}", a.Array)));
 
-    // Values from a checkpoint written by Save: every parameter and state must be there with its shape.
+    public void Save(string path) => NDArray.Save(path, Entries().ToDictionary(e => e.Key, e => e.Array));
+
+    // Values from a checkpoint written by Save: exactly this network's entries, each with its shape and dtype.
     public void Load(string path)
     {
         var saved = NDArray.LoadDict(path);
         try
         {
-            foreach (var (key, a) in Params.Select(p => ($"arg:{p.Name}", p.Array)).Concat(Aux.Select(x => ($"aux:{x.Name}", x.Array))))
+            var expected = Entries().ToList();
+            string[] extra = saved.Keys.Except(expected.Select(e => e.Key)).ToArray();
+            if (extra.Length > 0)
+                throw new InvalidDataException($"{path}: holds {string.Join(", ", extra)}, which this network does not have");
+            foreach (var (key, a) in expected)
             {
                 if (!saved.TryGetValue(key, out NDArray? v))
                     throw new InvalidDataException($"{path}: no '{key}' (it holds {string.Join(", ", saved.Keys)})");
-                if (v.Shape != a.Shape)
-                    throw new InvalidDataException($"{path}: '{key}' has shape {v.Shape}, the network's is {a.Shape}");
+                if (v.Shape != a.Shape || v.DType != a.DType)
+                    throw new InvalidDataException($"{path}: '{key}' is {v.DType} {v.Shape}, the network's is {a.DType} {a.Shape}");
                 v.CopyTo(a);
             }
         }

@@ -33,60 +33,28 @@ public static partial class ND
 
     private static OpCallHandle Prepare(Operator op, IReadOnlyDictionary<string, string>? parameters)
     {
-        var key = new StringBuilder(op.Name);
-        var text = new List<byte>();
-        if (parameters is not null)
-        {
-            foreach (var (k, v) in parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                ArgumentNullException.ThrowIfNull(v, $"parameters[\"{k}\"]");
-                key.Append('\0').Append(k).Append('\0').Append(v);
-                text.AddRange(Encoding.UTF8.GetBytes(k));
-                text.Add(0);
-                text.AddRange(Encoding.UTF8.GetBytes(v));
-                text.Add(0);
-            }
-        }
-        string cacheKey = key.ToString();
+        byte[] text = parameters is null ? []
+            : NulText.Pairs(parameters.OrderBy(p => p.Key, StringComparer.Ordinal), $"{op.Name} parameters");
+        string cacheKey = op.Name + "\0" + Encoding.UTF8.GetString(text);  // the pairs are NUL-separated: unambiguous
         if (s_prepared.TryGetValue(cacheKey, out OpCallHandle? cached)) return cached;
-        NativeStatus.Check(Native.sn_op_call_create_from_strings(op.Id, text.ToArray(), out OpCallHandle call));
+        NativeStatus.Check(Native.sn_op_call_create_from_strings(op.Id, text, out OpCallHandle call));
         if (s_prepared.Count >= MaxPrepared) return call;  // not cached: freed by its finalizer
         return s_prepared.GetOrAdd(cacheKey, call);
     }
 
     private static unsafe NDArray[] InvokePrepared(Operator op, OpCallHandle call, IReadOnlyList<NDArray> inputs)
     {
-        // Through the typed path's handle pinning, with the prepared call's parameters.
         int capacity = op.NumVisibleOutputs >= 0 ? op.NumVisibleOutputs : 64;
         var results = new nint[capacity];
         int count;
         NDArray[] ins = inputs as NDArray[] ?? inputs.ToArray();
-        var handles = new NDArrayHandle[ins.Length];
-        for (int i = 0; i < ins.Length; i++) handles[i] = (ins[i] ?? throw new ArgumentNullException($"inputs[{i}]")).Handle;
-        var raw = new nint[ins.Length];
-        int added = 0;
-        bool callAdded = false;
-        try
+        using (var pins = new HandlePins<NDArray>(ins, firstAllowsNull: false))
         {
-            call.DangerousAddRef(ref callAdded);
-            for (; added < handles.Length; added++)
-            {
-                bool ok = false;
-                handles[added].DangerousAddRef(ref ok);
-                raw[added] = handles[added].DangerousGetHandle();
-            }
+            // The inputs decide the device; the marshaller keeps the call handle alive for the call.
             Context ctx = Context.Default;
             fixed (nint* r = results)
-            fixed (nint* p = raw)
-            {
-                NativeStatus.Check(Native.sn_op_call_invoke(call, p, raw.Length, null, 0, Autograd.CurrentFlags, ctx.DeviceType,
-                                                            ctx.DeviceId, r, capacity, out count));
-            }
-        }
-        finally
-        {
-            for (int i = 0; i < added; i++) handles[i].DangerousRelease();
-            if (callAdded) call.DangerousRelease();
+                NativeStatus.Check(Native.sn_op_call_invoke(call, pins.First, ins.Length, null, 0, Autograd.CurrentFlags,
+                                                            ctx.DeviceType, ctx.DeviceId, r, capacity, out count));
         }
         var arrays = new NDArray[count];
         for (int i = 0; i < count; i++) arrays[i] = NDArray.FromNewHandle(results[i]);

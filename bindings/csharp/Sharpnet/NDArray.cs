@@ -11,7 +11,7 @@ namespace Sharpnet;
 /// <see cref="Dispose"/> or an enclosing <see cref="NewScope"/>; the finalizer is a safety net.
 /// </summary>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-public sealed partial class NDArray : IDisposable
+public sealed partial class NDArray : IDisposable, INativeObject
 {
     private static long s_liveCount;
     private const long MinReportedPressure = 64 * 1024;
@@ -89,6 +89,8 @@ public sealed partial class NDArray : IDisposable
     }
 
     /// <summary>The native handle; a scalar literal becomes a real (1,) array on first use.</summary>
+    SafeHandle INativeObject.NativeHandle => Handle;
+
     internal NDArrayHandle Handle
     {
         get

@@ -52,21 +52,27 @@ public sealed class NameManager
     /// is disposed (which restores the manager current before it). Scopes nest; an inner prefix replaces an outer one,
     /// as MXNet's Prefix does.
     /// </summary>
+    /// <remarks>Scopes end innermost first: disposing an outer scope while an inner one is current throws.</remarks>
     public static IDisposable Scope(string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(prefix);
         NameManager? previous = s_current.Value;
-        s_current.Value = new NameManager(prefix);
-        return new Restore(previous);
+        var scope = new NameManager(prefix);
+        s_current.Value = scope;
+        return new Restore(scope, previous);
     }
 
-    private sealed class Restore(NameManager? previous) : IDisposable
+    private sealed class Restore(NameManager scope, NameManager? previous) : IDisposable
     {
         private bool _disposed;
 
         public void Dispose()
         {
             if (_disposed) return;
+            // Restoring out of order would bring back a scope that has ended.
+            if (!ReferenceEquals(s_current.Value, scope))
+                throw new InvalidOperationException(
+                    $"NameManager: the scope with prefix '{scope.Prefix}' is disposed while an inner scope is still current; dispose scopes innermost first");
             _disposed = true;
             s_current.Value = previous;
         }

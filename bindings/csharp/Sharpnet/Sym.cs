@@ -1,4 +1,4 @@
-using System.Text;
+using Sharpnet.Interop;
 
 namespace Sharpnet;
 
@@ -8,6 +8,8 @@ namespace Sharpnet;
 /// </summary>
 public static partial class Sym
 {
+    private static readonly Dictionary<string, string> EmptyParameters = new();
+
     /// <summary>
     /// Applies any registered operator by name or alias to <paramref name="inputs"/>, one per input of the operator in
     /// its order (null: a new variable <c>&lt;node&gt;_&lt;input&gt;</c>), with MXNet's string parameters
@@ -21,14 +23,8 @@ public static partial class Sym
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(inputs);
         Operator o = Operator.Get(op);
-        Symbol?[] list = inputs as Symbol?[] ?? inputs.ToArray();
-        // A variadic operator counts its inputs unless told (MXNet's key_var_num_args), and records the count.
-        if (o.HasVariadicInputs && parameters?.ContainsKey(o.VariadicKey) != true)
-            parameters = new Dictionary<string, string>(parameters ?? new Dictionary<string, string>())
-            {
-                [o.VariadicKey] = list.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            };
-        return Symbol.ComposeFromStrings(o, Text(o, parameters), list, name, op.ToLowerInvariant());
+        Symbol?[] list = inputs as Symbol?[] ?? inputs.ToArray();  // a variadic count is filled in natively
+        return Symbol.ComposeFromStrings(o, NulText.Pairs(parameters ?? EmptyParameters, $"{o.Name} parameters"), list, name, op.ToLowerInvariant());
     }
 
     /// <summary>
@@ -54,24 +50,6 @@ public static partial class Sym
                     nameof(inputs));
             list[i] = symbol ?? throw new ArgumentNullException(nameof(inputs), $"{o.Name}: input '{key}' is null");
         }
-        return Symbol.ComposeFromStrings(o, Text(o, parameters), list, name, op.ToLowerInvariant());
-    }
-
-    // key, NUL, value, NUL, ... (the native side parses and checks them, naming the operator).
-    private static byte[] Text(Operator op, IReadOnlyDictionary<string, string>? parameters)
-    {
-        if (parameters is null) return [];
-        var text = new List<byte>();
-        foreach (var (key, value) in parameters)
-        {
-            if (value is null) throw new ArgumentNullException(nameof(parameters), $"{op.Name}: parameter '{key}' is null");
-            if (key.Contains('\0') || value.Contains('\0'))
-                throw new ArgumentException($"{op.Name}: parameter '{key}' holds a NUL character", nameof(parameters));
-            text.AddRange(Encoding.UTF8.GetBytes(key));
-            text.Add(0);
-            text.AddRange(Encoding.UTF8.GetBytes(value));
-            text.Add(0);
-        }
-        return text.ToArray();
+        return Symbol.ComposeFromStrings(o, NulText.Pairs(parameters ?? EmptyParameters, $"{o.Name} parameters"), list, name, op.ToLowerInvariant());
     }
 }

@@ -74,24 +74,11 @@ public sealed partial class Symbol
             : $"every argument's {what} is known, but not those of some internal entries";
     }
 
-    // Names as UTF-8, each followed by a NUL (what sn_symbol_infer_shape and sn_symbol_infer_type take).
-    private static byte[] NulJoined(IEnumerable<string> names, string function)
-    {
-        var bytes = new List<byte>();
-        foreach (string name in names)
-        {
-            if (name.Contains('\0')) throw new ArgumentException($"{function}: the input name '{name}' holds a NUL character");
-            bytes.AddRange(Encoding.UTF8.GetBytes(name));
-            bytes.Add(0);
-        }
-        return bytes.ToArray();
-    }
-
     private unsafe (InferredShapes Shapes, bool Complete) RunInferShape(IReadOnlyDictionary<string, Shape> shapes)
     {
         ArgumentNullException.ThrowIfNull(shapes);
         var entries = shapes.ToArray();
-        byte[] names = NulJoined(entries.Select(e => e.Key), "InferShape");
+        byte[] names = NulText.Join(entries.Select(e => e.Key), "InferShape input names");
         long[] dims = entries.SelectMany(e => e.Value.ToArray()).ToArray();
         int[] ndims = entries.Select(e => e.Value.NDim).ToArray();
         NativeStatus.Check(Native.sn_symbol_infer_shape(Handle, names, dims, ndims, out long* resultDims, out int* resultNDims,
@@ -115,7 +102,7 @@ public sealed partial class Symbol
         foreach (var (name, dtype) in entries)
             if (!Enum.IsDefined(dtype))
                 throw new ArgumentOutOfRangeException(nameof(types), $"InferType: '{name}' has an unknown dtype flag {(int)dtype}");
-        byte[] names = NulJoined(entries.Select(e => e.Key), "InferType");
+        byte[] names = NulText.Join(entries.Select(e => e.Key), "InferType input names");
         int[] flags = entries.Select(e => (int)e.Value).ToArray();
         NativeStatus.Check(Native.sn_symbol_infer_type(Handle, names, flags, out int* result, out int numArgs, out int numOutputs,
                                                        out int numAux, out byte complete));

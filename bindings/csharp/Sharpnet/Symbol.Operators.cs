@@ -11,27 +11,28 @@ public sealed partial class Symbol
 {
     private static class Ops
     {
-        internal static readonly (Operator Op, string Hint) Add = Binary("broadcast_add", "_plus"),
-            Sub = Binary("broadcast_sub", "_minus"), Mul = Binary("broadcast_mul", "_mul"), Div = Binary("broadcast_div", "_div"),
-            Mod = Binary("broadcast_mod", "_mod"), Pow = Binary("broadcast_power", "_power");
+        internal static readonly Binary Add = new("broadcast_add", "_plus"), Sub = new("broadcast_sub", "_minus"),
+            Mul = new("broadcast_mul", "_mul"), Div = new("broadcast_div", "_div"), Mod = new("broadcast_mod", "_mod"),
+            Pow = new("broadcast_power", "_power");
 
-        internal static readonly (Operator Op, string Hint) AddS = Scalar("_PlusScalar"), SubS = Scalar("_MinusScalar"),
-            RSubS = Scalar("_RMinusScalar"), MulS = Scalar("_MulScalar"), DivS = Scalar("_DivScalar"),
-            RDivS = Scalar("_RDivScalar"), ModS = Scalar("_ModScalar"), RModS = Scalar("_RModScalar"),
-            PowS = Scalar("_PowerScalar"), RPowS = Scalar("_RPowerScalar");
-
-        private static (Operator, string) Binary(string op, string hint) => (Operator.Get(op), hint);
-
-        // MXNet's Python calls the scalar ops by these aliases, so nodes get the aliases' hints (_plusscalar).
-        private static (Operator, string) Scalar(string alias)
-        {
-            Operator op = Operator.Get(alias);
-            int i = op.Aliases.ToList().IndexOf(alias);
-            return (op, i >= 0 ? op.AliasNameHints[i] : alias.ToLowerInvariant());
-        }
+        // MXNet's Python calls the scalar ops by these aliases, so nodes are named after them (_plusscalar0).
+        internal static readonly ScalarOp AddS = new("_PlusScalar"), SubS = new("_MinusScalar"), RSubS = new("_RMinusScalar"),
+            MulS = new("_MulScalar"), DivS = new("_DivScalar"), RDivS = new("_RDivScalar"), ModS = new("_ModScalar"),
+            RModS = new("_RModScalar"), PowS = new("_PowerScalar"), RPowS = new("_RPowerScalar");
     }
 
-    private static Symbol Binary((Operator Op, string Hint) op, Symbol a, Symbol b)
+    private sealed record Binary(Operator Op, string Hint)
+    {
+        internal Binary(string op, string hint) : this(Operator.Get(op), hint) { }
+    }
+
+    // The scalar parameter's position is looked up once, not per call.
+    private sealed record ScalarOp(Operator Op, string Hint, int Scalar)
+    {
+        internal ScalarOp(string alias) : this(Operator.Get(alias), alias.ToLowerInvariant(), Operator.Get(alias).Param("scalar").Index) { }
+    }
+
+    private static Symbol Apply(Binary op, Symbol a, Symbol b)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
@@ -39,33 +40,33 @@ public sealed partial class Symbol
         return Compose(args, [a, b], null, op.Hint);
     }
 
-    private static Symbol Scalar((Operator Op, string Hint) op, Symbol a, double scalar)
+    private static Symbol Scalar(ScalarOp op, Symbol a, double scalar)
     {
         ArgumentNullException.ThrowIfNull(a);
         using var args = OpArgs.Rent(op.Op);
-        args.Add(op.Op.Param("scalar").Index, scalar);
+        args.Add(op.Scalar, scalar);
         return Compose(args, [a], null, op.Hint);
     }
 
     // An integer scalar is recorded as Python writes an int ("10", not "10.0"), so `a / 10` saves as MXNet's would.
-    private static Symbol Scalar((Operator Op, string Hint) op, Symbol a, long scalar)
+    private static Symbol Scalar(ScalarOp op, Symbol a, long scalar)
     {
         ArgumentNullException.ThrowIfNull(a);
         using var args = OpArgs.Rent(op.Op);
-        args.Add(op.Op.Param("scalar").Index, scalar.ToString(CultureInfo.InvariantCulture));
+        args.Add(op.Scalar, scalar.ToString(CultureInfo.InvariantCulture));
         return Compose(args, [a], null, op.Hint);
     }
 
     /// <summary>a + b with NumPy broadcasting (broadcast_add; named _plus0, ...).</summary>
-    public static Symbol operator +(Symbol a, Symbol b) => Binary(Ops.Add, a, b);
+    public static Symbol operator +(Symbol a, Symbol b) => Apply(Ops.Add, a, b);
     /// <summary>a - b with broadcasting.</summary>
-    public static Symbol operator -(Symbol a, Symbol b) => Binary(Ops.Sub, a, b);
+    public static Symbol operator -(Symbol a, Symbol b) => Apply(Ops.Sub, a, b);
     /// <summary>a * b with broadcasting.</summary>
-    public static Symbol operator *(Symbol a, Symbol b) => Binary(Ops.Mul, a, b);
+    public static Symbol operator *(Symbol a, Symbol b) => Apply(Ops.Mul, a, b);
     /// <summary>a / b with broadcasting.</summary>
-    public static Symbol operator /(Symbol a, Symbol b) => Binary(Ops.Div, a, b);
+    public static Symbol operator /(Symbol a, Symbol b) => Apply(Ops.Div, a, b);
     /// <summary>a mod b with broadcasting (the result takes b's sign).</summary>
-    public static Symbol operator %(Symbol a, Symbol b) => Binary(Ops.Mod, a, b);
+    public static Symbol operator %(Symbol a, Symbol b) => Apply(Ops.Mod, a, b);
     /// <summary>-a, recorded as a * -1.0 (_mul_scalar), as MXNet does.</summary>
     public static Symbol operator -(Symbol a) => Scalar(Ops.MulS, a, -1.0);
 
@@ -91,7 +92,7 @@ public sealed partial class Symbol
     public static Symbol operator %(double s, Symbol a) => Scalar(Ops.RModS, a, s);
 
     /// <summary>a ^ b with broadcasting (broadcast_power; named _power0, ...). C# has no power operator.</summary>
-    public static Symbol Pow(Symbol a, Symbol b) => Binary(Ops.Pow, a, b);
+    public static Symbol Pow(Symbol a, Symbol b) => Apply(Ops.Pow, a, b);
     /// <summary>a ^ s (_power_scalar).</summary>
     public static Symbol Pow(Symbol a, double s) => Scalar(Ops.PowS, a, s);
     /// <summary>s ^ a (_rpower_scalar).</summary>

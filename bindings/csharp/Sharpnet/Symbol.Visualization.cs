@@ -107,7 +107,12 @@ public sealed partial class Symbol
         {
             // dot quit without reading its input (a bad format, say): its exit code and message say why.
         }
-        process.WaitForExit();
+        // A big graph renders in seconds; a dot that hangs must not hang the caller.
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new SharpnetException(ErrorCode.IO, $"RenderDot: '{dot} -T{format}' did not finish within 2 minutes; it was stopped");
+        }
         if (process.ExitCode != 0)
             throw new SharpnetException(ErrorCode.IO,
                 $"RenderDot: '{dot} -T{format}' failed with exit code {process.ExitCode}: {(error.Result + output.Result).Trim()}");

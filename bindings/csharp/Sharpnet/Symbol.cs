@@ -12,7 +12,7 @@ namespace Sharpnet;
 /// handle's finalizer otherwise. One symbol is used by one thread at a time (attributes are mutable, as in MXNet).
 /// Naming follows MXNet (FORMATS.md "Naming rules"): unnamed nodes are named by <see cref="NameManager.Current"/>.
 /// </summary>
-public sealed partial class Symbol : IDisposable
+public sealed partial class Symbol : IDisposable, INativeObject
 {
     private readonly SymbolHandle _handle;
 
@@ -31,6 +31,8 @@ public sealed partial class Symbol : IDisposable
 
     /// <summary>Whether <see cref="Dispose"/> has run.</summary>
     public bool IsDisposed => _handle.IsClosed;
+
+    SafeHandle INativeObject.NativeHandle => Handle;
 
     internal SymbolHandle Handle => _handle.IsClosed
         ? throw new ObjectDisposedException(nameof(Symbol), "this Symbol has been disposed")
@@ -87,12 +89,10 @@ public sealed partial class Symbol : IDisposable
     {
         ArgumentNullException.ThrowIfNull(symbols);
         if (symbols.Length == 0) throw new ArgumentException("Group: expected at least one symbol, got none", nameof(symbols));
-        for (int i = 0; i < symbols.Length; i++)
-            if (symbols[i] is null) throw new ArgumentNullException(nameof(symbols), $"Group: symbols[{i}] is null");
-        using var pins = new Pins(symbols);
+        using var pins = new HandlePins<Symbol>(symbols, firstAllowsNull: false, firstName: "symbols");
         unsafe
         {
-            NativeStatus.Check(Native.sn_symbol_group(pins.Pointer, pins.Count, out SymbolHandle h));
+            NativeStatus.Check(Native.sn_symbol_group(pins.First, symbols.Length, out SymbolHandle h));
             return new Symbol(h);
         }
     }
@@ -173,7 +173,7 @@ public sealed partial class Symbol : IDisposable
     private unsafe string[] List(NativeSymbolListKind kind)
     {
         NativeStatus.Check(Native.sn_symbol_list(Handle, kind, out byte* text, out long length, out int count));
-        return SplitNul(text, length, count);
+        return NulText.Split(text, length, count);
     }
 
     /// <summary>Attribute <paramref name="key"/> of the output node (<c>__shape__</c>, an op parameter), or null if unset.</summary>
@@ -192,7 +192,7 @@ public sealed partial class Symbol : IDisposable
     {
         NativeStatus.Check(Native.sn_symbol_list_attr(Handle, recursive ? (byte)1 : (byte)0, out byte* text, out long length,
                                                       out int count));
-        string[] items = SplitNul(text, length, 2 * count);
+        string[] items = NulText.Split(text, length, 2 * count);
         var dict = new Dictionary<string, string>(count, StringComparer.Ordinal);
         for (int i = 0; i < count; i++) dict[items[2 * i]] = items[2 * i + 1];
         return dict;
@@ -239,9 +239,9 @@ public sealed partial class Symbol : IDisposable
     internal static unsafe Symbol Compose(OpArgs args, ReadOnlySpan<Symbol?> inputs, string? name, string hint)
     {
         string node = NameManager.Current.Get(name, hint);
-        using var pins = new Pins(inputs);
-        NativeStatus.Check(Native.sn_symbol_create_op(args.Op.Id, args.Params, args.Ints, args.Floats, args.Text, pins.Pointer,
-                                                      pins.Count, node, out SymbolHandle h));
+        using var pins = new HandlePins<Symbol>(inputs, firstAllowsNull: true);
+        NativeStatus.Check(Native.sn_symbol_create_op(args.Op.Id, args.Params, args.Ints, args.Floats, args.Text, pins.First,
+                                                      inputs.Length, node, out SymbolHandle h));
         return new Symbol(h);
     }
 
@@ -250,70 +250,12 @@ public sealed partial class Symbol : IDisposable
                                                      string? name, string hint)
     {
         string node = NameManager.Current.Get(name, hint);
-        using var pins = new Pins(inputs);
-        NativeStatus.Check(Native.sn_symbol_create_op_from_strings(op.Id, text, pins.Pointer, pins.Count, node,
+        using var pins = new HandlePins<Symbol>(inputs, firstAllowsNull: true);
+        NativeStatus.Check(Native.sn_symbol_create_op_from_strings(op.Id, text, pins.First, inputs.Length, node,
                                                                    out SymbolHandle h));
         return new Symbol(h);
     }
 
     /// <summary>A list of symbols as a span (no copy for arrays).</summary>
     internal static ReadOnlySpan<Symbol?> AsSpan(IReadOnlyList<Symbol> list) => list is Symbol[] a ? a : list.ToArray();
-
-    private static unsafe string[] SplitNul(byte* text, long length, int count)
-    {
-        var items = new string[count];
-        var span = new ReadOnlySpan<byte>(text, checked((int)length));
-        for (int i = 0; i < count; i++)
-        {
-            int end = span.IndexOf((byte)0);
-            if (end < 0) throw new SharpnetException(ErrorCode.Internal, $"a native name list holds fewer than {count} names");
-            items[i] = Encoding.UTF8.GetString(span[..end]);
-            span = span[(end + 1)..];
-        }
-        return items;
-    }
-
-    /// <summary>Raw handles of symbols in native memory (null entries stay 0), each kept from being freed until disposed.</summary>
-    private unsafe ref struct Pins
-    {
-        private readonly SymbolHandle?[] _handles;
-        private nint* _raw;
-
-        internal Pins(ReadOnlySpan<Symbol?> symbols)
-        {
-            _handles = new SymbolHandle?[symbols.Length];
-            _raw = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(symbols.Length, 1), (nuint)sizeof(nint));
-            try
-            {
-                for (int i = 0; i < symbols.Length; i++)
-                {
-                    if (symbols[i] is not { } s) continue;
-                    SymbolHandle h = s.Handle;
-                    bool ok = false;
-                    h.DangerousAddRef(ref ok);
-                    _handles[i] = h;
-                    _raw[i] = h.DangerousGetHandle();
-                }
-            }
-            catch
-            {
-                Dispose();
-                throw;
-            }
-        }
-
-        internal readonly nint* Pointer => _raw;
-        internal readonly int Count => _handles.Length;
-
-        public void Dispose()
-        {
-            for (int i = 0; i < _handles.Length; i++)
-            {
-                _handles[i]?.DangerousRelease();
-                _handles[i] = null;
-            }
-            if (_raw != null) NativeMemory.Free(_raw);
-            _raw = null;
-        }
-    }
 }

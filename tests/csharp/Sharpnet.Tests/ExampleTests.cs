@@ -52,26 +52,11 @@ public class ExampleTests
     public void TheMainJobTrainsChecksAndCheckpoints(string model)
     {
         string outDir = Path.Combine(_dir, "runs");
-        var console = new StringWriter();
-        TextWriter saved = Console.Out;
-        Console.SetOut(console);
-        int code;
-        try
-        {
-            code = Trainer.Run(new Settings(model, Epochs: 2, BatchSize: 64, Lr: 0.05, Momentum: 0.9, Threads: 0, Seed: 1,
-                                            Data: Path.Combine(_dir, "data"), Out: outDir, CheckEvery: 5));
-        }
-        finally
-        {
-            Console.SetOut(saved);
-        }
-        string log = console.ToString();
+        (int code, string log) = Run(new Settings(model, Epochs: 2, BatchSize: 64, Lr: 0.05, Momentum: 0.9, Threads: 0, Seed: 1,
+                                                  Data: Path.Combine(_dir, "data"), Out: outDir, CheckEvery: 5));
         Assert.That(code, Is.EqualTo(0), log);
         // The last epoch's test accuracy, as the program prints it.
-        string last = log.Split('\n').Last(l => l.Contains("test accuracy"));
-        double accuracy = double.Parse(last[(last.IndexOf("test accuracy ", StringComparison.Ordinal) + 14)..].Split(' ')[0],
-                                       System.Globalization.CultureInfo.InvariantCulture);
-        Assert.That(accuracy, Is.GreaterThan(0.9), log);
+        Assert.That(TestAccuracy(log.Split('\n').Last(l => l.Contains("test accuracy"))), Is.GreaterThan(0.9), log);
         // MXNet checkpoints for each epoch, named as Module writes them, and the plot.
         for (int epoch = 1; epoch <= 2; epoch++)
         {
@@ -144,6 +129,25 @@ public class ExampleTests
         }
         Assert.That(error.ToString(), Does.Contain("--load-epoch 2: no checkpoint").And.Contain("--load-epoch must be in [0, --epochs)")
                                           .And.Contain("lenet-0001.params: no 'arg:"));
+    }
+
+    [Test]
+    public void ADivergingRunStopsWithExitCode3()
+    {
+        var error = new StringWriter();
+        TextWriter saved = Console.Error;
+        Console.SetError(error);
+        int code;
+        try
+        {
+            code = Run(new Settings("mlp", 1, 64, Lr: 1e6, Momentum: 0.9, 0, 1, Path.Combine(_dir, "data"), Path.Combine(_dir, "runs"), 5)).Code;
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+        Assert.That(code, Is.EqualTo(3));
+        Assert.That(error.ToString(), Does.Contain("diverged at epoch 1, batch 5").And.Contain("try a smaller --lr"));
     }
 
     [Test]

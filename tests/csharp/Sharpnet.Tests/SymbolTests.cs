@@ -80,6 +80,16 @@ public class SymbolTests
         Assert.That(Sym.Relu(x).Name, Is.EqualTo("relu1"));
         Assert.That(NameManager.Current.Get("given", "relu"), Is.EqualTo("given"));
         Assert.That(NameManager.Current.Get(null, "relu"), Is.EqualTo("relu2"));
+
+        // Scopes end innermost first: ending an outer one early throws and leaves the inner one current.
+        IDisposable outer = NameManager.Scope("outer_");
+        IDisposable inner = NameManager.Scope("inner_");
+        var e = Assert.Throws<InvalidOperationException>(() => outer.Dispose())!;
+        Assert.That(e.Message, Does.Contain("prefix 'outer_'").And.Contain("innermost first"));
+        Assert.That(NameManager.Current.Prefix, Is.EqualTo("inner_"));
+        inner.Dispose();
+        outer.Dispose();
+        Assert.That(NameManager.Current.Prefix, Is.EqualTo(""));
     }
 
     [Test]
@@ -471,6 +481,18 @@ public class SymbolTests
         e = Assert.Throws<SharpnetException>(() => Symbol.FromJson("{\"nodes\": [{\"op\": \"Bogus\", \"name\": \"x\", \"inputs\": []}], " +
                                                                    "\"arg_nodes\": [], \"heads\": [[0, 0, 0]]}"))!;
         Assert.That((e.ErrorCode, e.Message), Is.EqualTo((ErrorCode.NotFound, "symbol JSON: node 0 ('x'): unknown operator 'Bogus'")));
+
+        // Text with a NUL would be cut short by C: refused wherever it enters, names, attributes and parameters alike.
+        a = Assert.Throws<ArgumentException>(() => Symbol.Variable("w\0x"))!;
+        Assert.That(a.Message, Does.Contain("must not contain NUL characters").And.Contain("w\\0x"));
+        Assert.Throws<ArgumentException>(() => data.SetAttr("__shape__", "(2, 3)\0junk"));
+        Assert.That(data.Attr("__shape__"), Is.Null);
+        Assert.Throws<ArgumentException>(() => Sym.Relu(data, name: "r\0"));
+        Assert.Throws<ArgumentException>(() => Sym.Invoke("Activation", [data], new Dictionary<string, string> { ["act_type"] = "relu\0" }));
+        Assert.Throws<ArgumentException>(() => data.InferShape(new Dictionary<string, Shape> { ["da\0ta"] = (1, 2) }));
+        // A null in a variadic list is not a variable to create.
+        e = Assert.Throws<SharpnetException>(() => Sym.Concat([data, null!]))!;
+        Assert.That(e.Message, Does.EndWith("input 1 is missing (variadic inputs are not created as variables)"));
 
         var disposed = Symbol.Variable("gone");
         disposed.Dispose();

@@ -5,25 +5,16 @@ internal sealed record ParamSpec(string Name, ParamKind Kind, ParamKind ElementK
                                  string Doc, IReadOnlyList<string> EnumNames);
 
 /// <summary>One registered operator as the generator sees it.</summary>
-/// <param name="AliasHints">For each alias, the registry's auto-naming hint (null: the alias lowercased).</param>
 internal sealed record OpSpec(string Name, string Doc, IReadOnlyList<string> Aliases, IReadOnlyList<string> Inputs,
                               string VariadicKey, int NumVisibleOutputs, IReadOnlyList<ParamSpec> Params,
-                              IReadOnlyList<InputCondition?>? InputConditions = null,
-                              IReadOnlyList<string>? AliasHints = null)
+                              IReadOnlyList<InputCondition?>? InputConditions = null)
 {
     /// <summary>The condition of input i (null: always present).</summary>
     internal InputCondition? ConditionOf(int i) => InputConditions is { } c && i < c.Count ? c[i] : null;
-
-    /// <summary>The auto-naming hint of nodes created through <paramref name="alias"/> (<c>_PlusScalar</c> → <c>_plusscalar</c>).</summary>
-    internal string AliasHint(string alias)
-    {
-        int i = Aliases.ToList().IndexOf(alias);
-        return AliasHints is { } hints && i >= 0 && i < hints.Count ? hints[i] : alias.ToLowerInvariant();
-    }
 
     /// <summary>The native registry's operators.</summary>
     internal static IReadOnlyList<OpSpec> FromRegistry() =>
         Operator.All.Select(op => new OpSpec(op.Name, op.Doc, op.Aliases, op.Inputs, op.VariadicKey, op.NumVisibleOutputs,
             op.Params.Select(p => new ParamSpec(p.Name, p.Kind, p.ElementKind, p.IsRequired, p.DefaultLiteral, p.Doc,
-                                                p.EnumNames)).ToArray(), op.InputConditions, op.AliasNameHints)).ToArray();
+                                                p.EnumNames)).ToArray(), op.InputConditions)).ToArray();
 }

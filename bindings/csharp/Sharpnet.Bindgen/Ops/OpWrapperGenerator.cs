@@ -44,22 +44,35 @@ internal static class OpWrapperGenerator
         internal bool IsAlias => Alias is not null;
 
         /// <summary>
-        /// MXNet's auto-naming hint of nodes this method creates: the name it was generated from, lowercased
-        /// (<c>Convolution</c> → <c>convolution</c>; an alias method uses the registry's hint for that alias), without
-        /// the prefix of a nested class, as MXNet's Python modules name <c>mx.sym.linalg.gemm2</c> nodes gemm20.
+        /// MXNet's auto-naming hint of nodes this method creates: the name it was generated from (the alias for an alias
+        /// method), lowercased and without a nested class's prefix, as MXNet's Python names nodes (<c>Convolution</c> →
+        /// <c>convolution0</c>, <c>_PlusScalar</c> → <c>_plusscalar0</c>, <c>mx.sym.linalg.gemm2</c> → <c>gemm20</c>).
         /// </summary>
         internal string NameHint
         {
             get
             {
-                string hint = Alias is null ? Op.Name.ToLowerInvariant() : Op.AliasHint(Alias);
                 string source = Alias ?? Op.Name;
                 foreach ((string prefix, string cls) in Prefixes)
-                    if (cls == Class && source.StartsWith(prefix, StringComparison.Ordinal))
-                        return hint[prefix.Length..];
-                return hint;
+                    if (cls == Class && source.StartsWith(prefix, StringComparison.Ordinal)) source = source[prefix.Length..];
+                return source.ToLowerInvariant();
             }
         }
+    }
+
+    /// <summary>
+    /// The body's start, the same for ND and Sym: the call's parameter buffers, the variadic count from the list, then
+    /// every parameter (the buffers skip null ones).
+    /// </summary>
+    internal static void EmitArgs(CodeWriter w, OpSpec op, string table, IReadOnlyList<CsParam> parameters)
+    {
+        w.Line($"using var args = OpArgs.Rent({table}.Op);");
+        if (op.VariadicKey.Length > 0)
+        {
+            w.Line("ArgumentNullException.ThrowIfNull(data);");
+            w.Line($"args.Add({table}.P{Pascal(op.VariadicKey)}, (long)data.Count);");
+        }
+        foreach (CsParam p in parameters) w.Line($"args.Add({table}.P{Pascal(p.Spec.Name)}, {p.Name});");
     }
 
     /// <summary>One operator parameter as a C# parameter (the variadic count parameter is filled in, not exposed).</summary>
@@ -268,13 +281,7 @@ internal static class OpWrapperGenerator
         sig.WriteDocs(w, Summary(m));
         w.Line($"public static {(several ? "NDArray[]" : "NDArray")} {m.Name}({sig})");
         w.OpenBrace();
-        w.Line($"using var args = OpArgs.Rent({table}.Op);");
-        if (variadic)
-        {
-            w.Line("ArgumentNullException.ThrowIfNull(data);");
-            w.Line($"args.Add({table}.P{Pascal(op.VariadicKey)}, (long)data.Count);");
-        }
-        foreach (CsParam p in parameters) w.Line($"args.Add({table}.P{Pascal(p.Spec.Name)}, {p.Name});");
+        EmitArgs(w, op, table, parameters);
         string inputs = variadic ? "OpInvoke.AsSpan(data)" : $"[{string.Join(", ", op.Inputs.Select(Camel))}]";
         string Call(string list) => several
             ? $"return OpInvoke.Invoke(args, {list}, OpInvoke.OutsSpan(@out));"

@@ -18,8 +18,8 @@ namespace Sharpnet.Bindgen.Ops;
 ///   the graph records no parameter the default already implies.
 /// - A variadic input is <c>IReadOnlyList&lt;Symbol&gt; data</c> (its count parameter is filled in).
 /// - Last comes <c>string? name = null</c>; the node is named <c>NameManager.Current.Get(name, hint)</c>, where the
-///   hint is the name the method was generated from, lowercased (<c>convolution</c>, or the alias' hint), so an
-///   unnamed node is <c>convolution0</c> and a prefix scope prefixes explicit names too (MXNet's Prefix).
+///   hint is <see cref="OpWrapperGenerator.Method.NameHint"/> (<c>convolution</c>), so an unnamed node is
+///   <c>convolution0</c> and a prefix scope prefixes explicit names too (MXNet's Prefix).
 /// - Every method returns one Symbol, with several outputs for a multi-output operator (as MXNet).
 /// </remarks>
 internal static class SymWrapperGenerator
@@ -74,13 +74,7 @@ internal static class SymWrapperGenerator
         sig.WriteDocs(w, Summary(m) + (op.NumVisibleOutputs != 1 ? " Returns one Symbol with all the outputs." : ""));
         w.Line($"public static Symbol {m.Name}({sig})");
         w.OpenBrace();
-        w.Line($"using var args = OpArgs.Rent({table}.Op);");
-        if (variadic)
-        {
-            w.Line("ArgumentNullException.ThrowIfNull(data);");
-            w.Line($"args.Add({table}.P{Pascal(op.VariadicKey)}, (long)data.Count);");
-        }
-        foreach (CsParam p in parameters) w.Line($"args.Add({table}.P{Pascal(p.Spec.Name)}, {p.Name});");
+        EmitArgs(w, op, table, parameters);
         foreach ((string input, CsParam p, string value) in enabling)
             w.Line($"if ({Camel(input)} is not null && {p.Name} is null) args.Add({table}.P{Pascal(p.Spec.Name)}, {value});");
         string inputs = variadic ? "Symbol.AsSpan(data)" : $"[{string.Join(", ", op.Inputs.Select(Camel))}]";

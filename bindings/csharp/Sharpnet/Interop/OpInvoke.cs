@@ -125,13 +125,13 @@ internal static unsafe class OpInvoke
         int capacity = op.NumVisibleOutputs >= 0 ? op.NumVisibleOutputs : 64;
         Span<nint> results = capacity <= 16 ? stackalloc nint[capacity] : new nint[capacity];
         int count;
-        using (var pins = new HandleList(inputs, outs))
+        using (var pins = new HandlePins<NDArray>(inputs, firstAllowsNull: false, outs))
         {
             Context ctx = context ?? (inputs.Length > 0 ? Cpu0 : Context.Default);  // inputs decide the device
             fixed (nint* resultsPtr = results)
             {
                 NativeStatus.Check(Native.sn_op_invoke(op.Id, args.Params, args.Ints, args.Floats, args.Text,
-                    pins.Inputs, inputs.Length, pins.Outs, outs.Length, Autograd.CurrentFlags, ctx.DeviceType, ctx.DeviceId,
+                    pins.First, inputs.Length, pins.Second, outs.Length, Autograd.CurrentFlags, ctx.DeviceType, ctx.DeviceId,
                     resultsPtr, capacity, out count));
             }
         }
@@ -160,81 +160,13 @@ internal static unsafe class OpInvoke
     {
         ReadOnlySpan<NDArray?> outs = @out is null ? default : new ReadOnlySpan<NDArray?>(ref @out);
         nint result;
-        using (var pins = new HandleList(inputs, outs))
+        using (var pins = new HandlePins<NDArray>(inputs, firstAllowsNull: false, outs))
         {
             // The inputs decide the device; the marshaller keeps the call handle alive for the call.
             Context ctx = inputs.Length > 0 ? Cpu0 : Context.Default;
-            NativeStatus.Check(Native.sn_op_call_invoke(call, pins.Inputs, inputs.Length, pins.Outs, outs.Length,
+            NativeStatus.Check(Native.sn_op_call_invoke(call, pins.First, inputs.Length, pins.Second, outs.Length,
                 Autograd.CurrentFlags, ctx.DeviceType, ctx.DeviceId, &result, 1, out _));
         }
         return result != 0 ? NDArray.FromNewHandle(result) : @out;
-    }
-
-    /// <summary>Raw handles of arrays, each kept from being freed until disposed.</summary>
-    private ref struct HandleList
-    {
-        private readonly ReadOnlySpan<NDArray> _inputs;
-        private readonly ReadOnlySpan<NDArray?> _outs;
-        private fixed long _raw[16];
-        private readonly nint* _heap;
-        private int _added;
-
-        internal HandleList(ReadOnlySpan<NDArray> inputs, ReadOnlySpan<NDArray?> outs)
-        {
-            _inputs = inputs;
-            _outs = outs;
-            int n = inputs.Length + outs.Length;
-            _heap = n > 16 ? (nint*)NativeMemory.Alloc((nuint)n, (nuint)sizeof(nint)) : null;
-            nint* raw = Raw;
-            try
-            {
-                for (int i = 0; i < inputs.Length; i++)
-                {
-                    NDArray a = inputs[i] ?? throw new ArgumentNullException($"inputs[{i}]");
-                    raw[i] = AddRef(a.Handle);
-                }
-                for (int i = 0; i < outs.Length; i++)
-                    raw[inputs.Length + i] = outs[i] is { } o ? AddRef(o.Handle) : 0;
-            }
-            catch
-            {
-                Dispose();
-                throw;
-            }
-        }
-
-        private nint* Raw
-        {
-            get
-            {
-                if (_heap != null) return _heap;
-                fixed (long* p = _raw) return (nint*)p;  // the struct lives on the stack (ref struct)
-            }
-        }
-
-        internal nint* Inputs => Raw;
-        internal nint* Outs => Raw + _inputs.Length;
-
-        private nint AddRef(NDArrayHandle h)
-        {
-            bool ok = false;
-            h.DangerousAddRef(ref ok);
-            _added++;
-            return h.DangerousGetHandle();
-        }
-
-        public void Dispose()
-        {
-            int released = 0;
-            for (int i = 0; i < _inputs.Length && released < _added; i++, released++) _inputs[i].Handle.DangerousRelease();
-            for (int i = 0; i < _outs.Length && released < _added; i++)
-            {
-                if (_outs[i] is not { } o) continue;
-                o.Handle.DangerousRelease();
-                released++;
-            }
-            _added = 0;
-            if (_heap != null) NativeMemory.Free(_heap);
-        }
     }
 }
