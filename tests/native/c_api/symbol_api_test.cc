@@ -6,31 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "c_api/api_test_util.h"
 #include "sharpnet/c_api.h"
 
 namespace {
 
-int32_t op_id(const char* name) {
-  int32_t id = -1;
-  EXPECT_EQ(sn_op_find(name, &id), SN_OK) << sn_last_error();
-  return id;
-}
-
-int32_t param_index(int32_t op, const char* name) {
-  const char *n, *doc, *vk;
-  int32_t aliases, inputs, outputs, visible, params;
-  uint8_t diff;
-  EXPECT_EQ(sn_op_get_info(op, &n, &doc, &aliases, &inputs, &vk, &outputs, &visible, &params, &diff), SN_OK);
-  for (int32_t i = 0; i < params; ++i) {
-    const char *pn, *dflt, *pdoc;
-    sn_param_kind kind, element;
-    uint8_t optional, required;
-    int32_t enums;
-    EXPECT_EQ(sn_op_get_param(op, i, &pn, &kind, &element, &optional, &required, &dflt, &pdoc, &enums), SN_OK);
-    if (std::strcmp(pn, name) == 0) return i;
-  }
-  return -1;
-}
+using sn_test::op_id;
+using sn_test::param_index;
 
 std::vector<std::string> names(sn_symbol_t s, sn_symbol_list_kind kind) {
   const uint8_t* text = nullptr;
