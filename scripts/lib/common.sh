@@ -1,8 +1,9 @@
 # Shared by scripts/test.sh and scripts/train.sh: machine setup and the native build.
 # Source it; it defines functions only.
 
-# Debian packages the build and tests need.
-SHARPNET_APT_PACKAGES=(cmake ninja-build g++ libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev libclang1-14 patchelf
+# Debian packages the build and tests need (ocl-icd-opencl-dev: oneDNN's CMake config looks for OpenCL,
+# and libdnnl-dev only recommends it).
+SHARPNET_APT_PACKAGES=(cmake ninja-build g++ libdnnl-dev ocl-icd-opencl-dev libgtest-dev libgmock-dev libbenchmark-dev libclang1-14 patchelf
                        clang-14 libclang-rt-14-dev libomp-14-dev)
 
 # Installs whichever of SHARPNET_APT_PACKAGES are missing (idempotent: no apt call when all are present).
