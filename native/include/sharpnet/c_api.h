@@ -68,7 +68,7 @@ extern "C" {
 /** The ABI version of this header: a binding requires the same major and at least its minor. */
 enum {
   SN_ABI_VERSION_MAJOR = 1,
-  SN_ABI_VERSION_MINOR = 5
+  SN_ABI_VERSION_MINOR = 6
 };
 
 /** Status of every call. Values are stable and only ever appended. */
@@ -961,6 +961,130 @@ SN_API sn_status sn_symbol_from_json(const char* json, SN_OUT SN_CALLER_FREES(sn
  * parameters (ABI 1.5; borrowed: valid until the next call on this thread).
  */
 SN_API sn_status sn_format_python_float(double value, SN_OUT SN_BORROWED const char** text);
+
+/* ------------------------------------------------------------------------ */
+/* Executors (ABI 1.6)                                                       */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * A symbol bound to arrays (MXNet's Executor): forward and backward run as engine pushes over memory
+ * planned once at bind. One executor is used by one thread at a time; executors sharing parameter
+ * arrays may run concurrently while they only read them. Handles may be freed from any thread.
+ */
+typedef struct sn_executor* sn_executor_t;
+
+/** Bind options; sn_executor_default_options fills the defaults. */
+typedef struct sn_executor_options {
+  uint8_t cse;            /* merge identical subexpressions (default 1) */
+  uint8_t mirror;         /* recompute cheap forward values in backward to save memory (default 0) */
+  uint8_t inplace;        /* let outputs take their input's buffer where the op allows (default 1) */
+  uint8_t share_memory;   /* reuse dead buffers (default 1); 0: every value its own buffer */
+  int32_t match_range;    /* buffer reuse size range (default 16, MXNet's MXNET_EXEC_MATCH_RANGE) */
+  int32_t bulk_max;       /* tiny ops pushed as one engine op (default 15; 1 disables bulking) */
+} sn_executor_options;
+
+/** Which arrays of an executor (sn_executor_num_arrays, sn_executor_get_array, sn_executor_list_names). */
+typedef enum sn_executor_arrays {
+  SN_EXECUTOR_ARGUMENTS = 0,
+  SN_EXECUTOR_GRADIENTS = 1,  /* one per argument; absent where the request is null */
+  SN_EXECUTOR_AUXILIARY_STATES = 2,
+  SN_EXECUTOR_OUTPUTS = 3
+} sn_executor_arrays;
+
+/** What the memory plan decided (intermediate values only: no arguments, gradients, states or workspace). */
+typedef struct sn_memory_plan {
+  int64_t planned_bytes;      /* the buffers the plan allocates */
+  int64_t lower_bound_bytes;  /* the most bytes live at once in this order: no plan of it needs less */
+  int64_t unshared_bytes;     /* every intermediate value its own buffer */
+  int64_t num_buffers;
+  int64_t inplace_pairs;      /* outputs that took their input's buffer */
+  int64_t num_steps;
+  int64_t num_forward_steps;
+  int64_t cse_merged;         /* nodes removed by common subexpression elimination */
+  int64_t mirror_copies;      /* forward nodes recomputed in backward */
+} sn_memory_plan;
+
+/** The default bind options. */
+SN_API sn_status sn_executor_default_options(SN_OUT sn_executor_options* options);
+
+/** Executor handles alive in this process (leak tests). */
+SN_API sn_status sn_executor_live_count(SN_OUT int64_t* handles);
+
+/**
+ * Binds `symbol` to arrays on a device: `args` one per argument and `aux` one per auxiliary state
+ * (list order); `reqs` one sn_grad_req per argument; `grads` one per argument (NULL entries where the
+ * request is null; the whole list may be NULL when every request is null). `shared` (nullable): an
+ * executor whose buffers this one may reuse (they must not run at the same time). `options`: as
+ * sn_executor_default_options gives, changed where wanted. Bad counts, shapes, dtypes or devices fail naming the argument. The caller frees the
+ * result with sn_executor_free.
+ */
+SN_API sn_status sn_executor_bind(sn_symbol_t symbol, sn_device_type device_type, int32_t device_id,
+                                  const sn_ndarray_t* args, SN_LENGTH_OF(args) int32_t num_args,
+                                  SN_NULLABLE const sn_ndarray_t* grads, SN_LENGTH_OF(grads) int32_t num_grads,
+                                  const sn_grad_req* reqs, SN_LENGTH_OF(reqs) int32_t num_reqs,
+                                  const sn_ndarray_t* aux, SN_LENGTH_OF(aux) int32_t num_aux,
+                                  SN_NULLABLE sn_executor_t shared, sn_executor_options options,
+                                  SN_OUT SN_CALLER_FREES(sn_executor_free) sn_executor_t* out);
+
+/**
+ * Binds with arrays allocated from input shapes (as sn_symbol_infer_shape's `names`/`dims`/`ndims`) and
+ * dtypes (`type_names`/`dtypes`, as sn_symbol_infer_type's; float32 for arguments nothing determines).
+ * Arguments, gradients and auxiliary states start as zeros; with `shared`, arrays of the same name,
+ * shape and dtype are shared with it. The caller frees the result with sn_executor_free.
+ */
+SN_API sn_status sn_executor_simple_bind(sn_symbol_t symbol, sn_device_type device_type, int32_t device_id,
+                                         const uint8_t* names, SN_LENGTH_OF(names) int32_t names_length,
+                                         const int64_t* dims, SN_LENGTH_OF(dims) int32_t num_dims,
+                                         const int32_t* ndims, SN_LENGTH_OF(ndims) int32_t num_shapes,
+                                         const uint8_t* type_names, SN_LENGTH_OF(type_names) int32_t type_names_length,
+                                         const int32_t* dtypes, SN_LENGTH_OF(dtypes) int32_t num_dtypes,
+                                         const sn_grad_req* reqs, SN_LENGTH_OF(reqs) int32_t num_reqs,
+                                         SN_NULLABLE sn_executor_t shared, sn_executor_options options,
+                                         SN_OUT SN_CALLER_FREES(sn_executor_free) sn_executor_t* out);
+
+/**
+ * A new executor for new input shapes (MXNet's Executor.reshape), sharing this one's buffers and the
+ * arrays whose shape is unchanged; changed arrays are views of the old ones when they fit, else new
+ * arrays (only with allow_up_sizing); without partial_shaping only the inputs named may change shape.
+ * The caller frees the result with sn_executor_free.
+ */
+SN_API sn_status sn_executor_reshape(sn_executor_t executor, const uint8_t* names, SN_LENGTH_OF(names) int32_t names_length,
+                                     const int64_t* dims, SN_LENGTH_OF(dims) int32_t num_dims, const int32_t* ndims,
+                                     SN_LENGTH_OF(ndims) int32_t num_shapes, uint8_t partial_shaping,
+                                     uint8_t allow_up_sizing, SN_OUT SN_CALLER_FREES(sn_executor_free) sn_executor_t* out);
+
+/** Frees an executor (its arrays live on while other handles use them). Accepts NULL; any thread. */
+SN_API sn_status sn_executor_free(sn_executor_t executor);
+
+/** Pushes the forward pass (returns at once; errors surface when the outputs are read). */
+SN_API sn_status sn_executor_forward(sn_executor_t executor, uint8_t is_train);
+
+/**
+ * Pushes the backward pass into the gradient arrays. `head_grads`: one per output (NULL entries, or a
+ * NULL list, mean ones; loss outputs read none).
+ */
+SN_API sn_status sn_executor_backward(sn_executor_t executor, SN_NULLABLE const sn_ndarray_t* head_grads,
+                                      SN_LENGTH_OF(head_grads) int32_t num_head_grads, uint8_t is_train);
+
+/** How many arrays of `kind` the executor has. */
+SN_API sn_status sn_executor_num_arrays(sn_executor_t executor, sn_executor_arrays kind, SN_OUT int32_t* count);
+
+/**
+ * Array `index` of `kind` (present = 0 and a NULL handle for a gradient whose request is null). The
+ * caller frees the handle with sn_ndarray_free.
+ */
+SN_API sn_status sn_executor_get_array(sn_executor_t executor, sn_executor_arrays kind, int32_t index,
+                                       SN_OUT uint8_t* present, SN_OUT SN_CALLER_FREES(sn_ndarray_free) sn_ndarray_t* out);
+
+/** Names of the arrays of `kind`, each followed by a NUL (borrowed: valid until the next call on this thread). */
+SN_API sn_status sn_executor_list_names(sn_executor_t executor, sn_executor_arrays kind,
+                                        SN_OUT SN_BORROWED const uint8_t** text, SN_OUT int64_t* length);
+
+/** The memory plan's figures. */
+SN_API sn_status sn_executor_get_plan(sn_executor_t executor, SN_OUT sn_memory_plan* plan);
+
+/** The executed graph, one line per step with each value's buffer (borrowed: valid until the next call on this thread). */
+SN_API sn_status sn_executor_debug_string(sn_executor_t executor, SN_OUT SN_BORROWED const char** text);
 
 #ifdef __cplusplus
 } /* extern "C" */

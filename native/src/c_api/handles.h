@@ -6,13 +6,21 @@
 #include <cstdint>
 #include <span>
 
+#include <map>
+#include <string>
+
 #include "c_api/api_guard.h"
+#include "graph/symbol.h"
 #include "ndarray/ndarray.h"
 #include "ops/registry.h"
 
 // One handle = one NDArray value (its own autograd entry, as one MXNet NDArray handle).
 struct sn_ndarray {
   sn::NDArray array;
+};
+
+struct sn_symbol {
+  sn::Symbol symbol;
 };
 
 namespace sn::capi {
@@ -61,5 +69,12 @@ std::vector<IndexedParamValue> to_values(const OpDef& op, const sn_param* params
 // NUL-terminated UTF-8 strings back to back; pairs of them (key, value) for string parameters.
 std::vector<std::string_view> to_strings(const uint8_t* text, int32_t length, const char* function, const char* argument);
 std::vector<ParamKV> to_pairs(const uint8_t* text, int32_t length, const char* function, const char* argument);
+// Named shapes (sn_symbol_infer_shape's `names`, `dims`, `ndims`); each name once, no negative dims.
+std::map<std::string, Shape> to_named_shapes(const uint8_t* names, int32_t names_length, const int64_t* dims,
+                                             int32_t num_dims, const int32_t* ndims, int32_t num_shapes,
+                                             const char* function);
+// Named dtypes (sn_symbol_infer_type's `names`, `dtypes`); each name once, valid sn_dtype values.
+std::map<std::string, int> to_named_dtypes(const uint8_t* names, int32_t names_length, const int32_t* dtypes,
+                                           int32_t num_dtypes, const char* function);
 
 }  // namespace sn::capi

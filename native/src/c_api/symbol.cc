@@ -11,10 +11,6 @@
 using sn::capi::check_not_null;
 using sn::capi::to_span;
 
-struct sn_symbol {
-  sn::Symbol symbol;
-};
-
 namespace {
 
 std::atomic<int64_t> g_live_symbols{0};
@@ -276,23 +272,7 @@ SN_API sn_status sn_symbol_infer_shape(sn_symbol_t symbol, const uint8_t* names,
                         static_cast<const void*>(num_aux), static_cast<const void*>(complete)})
     SN_CHECK(p != nullptr, kFn, ": out-parameters must not be NULL");
   const sn::Symbol& s = unwrap(symbol, kFn);
-  const auto keys = sn::capi::to_strings(names, names_length, kFn, "names");
-  const auto nd = to_span(ndims, num_shapes, kFn, "ndims");
-  const auto all = to_span(dims, num_dims, kFn, "dims");
-  SN_CHECK(keys.size() == nd.size(), kFn, ": 'names' holds ", keys.size(), " names but 'ndims' ", nd.size(), " shapes");
-  std::map<std::string, sn::Shape> known;
-  size_t at = 0;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    SN_CHECK(nd[i] >= 0 && nd[i] <= sn::Shape::kMaxNDim, kFn, ": ndims[", i, "] expects 0 to ", sn::Shape::kMaxNDim,
-             ", got ", nd[i]);
-    SN_CHECK(at + static_cast<size_t>(nd[i]) <= all.size(), kFn, ": 'dims' holds ", all.size(),
-             " dims, fewer than 'ndims' adds up to");
-    const auto d = all.subspan(at, static_cast<size_t>(nd[i]));
-    for (int64_t v : d) SN_CHECK_SHAPE(v >= 0, kFn, ": the shape of '", keys[i], "' has a negative dim ", v);
-    at += d.size();
-    SN_CHECK(known.emplace(std::string(keys[i]), sn::Shape(d)).second, kFn, ": '", keys[i], "' is given twice");
-  }
-  SN_CHECK(at == all.size(), kFn, ": 'dims' holds ", all.size(), " dims but 'ndims' adds up to ", at);
+  const auto known = sn::capi::to_named_shapes(names, names_length, dims, num_dims, ndims, num_shapes, kFn);
   sn::ShapeInference r = sn::infer_shape(s, known);
   t_dims.clear();
   t_ints.clear();
@@ -321,15 +301,7 @@ SN_API sn_status sn_symbol_infer_type(sn_symbol_t symbol, const uint8_t* names, 
                         static_cast<const void*>(complete)})
     SN_CHECK(p != nullptr, kFn, ": out-parameters must not be NULL");
   const sn::Symbol& s = unwrap(symbol, kFn);
-  const auto keys = sn::capi::to_strings(names, names_length, kFn, "names");
-  const auto types = to_span(dtypes, num_dtypes, kFn, "dtypes");
-  SN_CHECK(keys.size() == types.size(), kFn, ": 'names' holds ", keys.size(), " names but 'dtypes' ", types.size());
-  std::map<std::string, int> known;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    SN_CHECK_TYPE(sn::is_valid_dtype_flag(types[i]), kFn, ": the dtype of '", keys[i], "' expects an sn_dtype, got ",
-                  types[i]);
-    SN_CHECK(known.emplace(std::string(keys[i]), types[i]).second, kFn, ": '", keys[i], "' is given twice");
-  }
+  const auto known = sn::capi::to_named_dtypes(names, names_length, dtypes, num_dtypes, kFn);
   sn::TypeInference r = sn::infer_type(s, known);
   t_ints.clear();
   for (const auto* list : {&r.arguments, &r.outputs, &r.auxiliary_states}) t_ints.insert(t_ints.end(), list->begin(), list->end());
@@ -366,3 +338,46 @@ SN_API sn_status sn_format_python_float(double value, const char** text) {
 }
 
 }  // extern "C"
+
+namespace sn::capi {
+
+std::map<std::string, Shape> to_named_shapes(const uint8_t* names, int32_t names_length, const int64_t* dims,
+                                             int32_t num_dims, const int32_t* ndims, int32_t num_shapes,
+                                             const char* function) {
+  const auto keys = to_strings(names, names_length, function, "names");
+  const auto nd = to_span(ndims, num_shapes, function, "ndims");
+  const auto all = to_span(dims, num_dims, function, "dims");
+  SN_CHECK(keys.size() == nd.size(), function, ": 'names' holds ", keys.size(), " names but 'ndims' ", nd.size(),
+           " shapes");
+  std::map<std::string, Shape> known;
+  size_t at = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    SN_CHECK(nd[i] >= 0 && nd[i] <= Shape::kMaxNDim, function, ": ndims[", i, "] expects 0 to ", Shape::kMaxNDim,
+             ", got ", nd[i]);
+    SN_CHECK(at + static_cast<size_t>(nd[i]) <= all.size(), function, ": 'dims' holds ", all.size(),
+             " dims, fewer than 'ndims' adds up to");
+    const auto d = all.subspan(at, static_cast<size_t>(nd[i]));
+    for (int64_t v : d) SN_CHECK_SHAPE(v >= 0, function, ": the shape of '", keys[i], "' has a negative dim ", v);
+    at += d.size();
+    SN_CHECK(known.emplace(std::string(keys[i]), Shape(d)).second, function, ": '", keys[i], "' is given twice");
+  }
+  SN_CHECK(at == all.size(), function, ": 'dims' holds ", all.size(), " dims but 'ndims' adds up to ", at);
+  return known;
+}
+
+std::map<std::string, int> to_named_dtypes(const uint8_t* names, int32_t names_length, const int32_t* dtypes,
+                                           int32_t num_dtypes, const char* function) {
+  const auto keys = to_strings(names, names_length, function, "names");
+  const auto types = to_span(dtypes, num_dtypes, function, "dtypes");
+  SN_CHECK(keys.size() == types.size(), function, ": 'names' holds ", keys.size(), " names but 'dtypes' ",
+           types.size());
+  std::map<std::string, int> known;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    SN_CHECK_TYPE(is_valid_dtype_flag(types[i]), function, ": the dtype of '", keys[i], "' expects an sn_dtype, got ",
+                  types[i]);
+    SN_CHECK(known.emplace(std::string(keys[i]), types[i]).second, function, ": '", keys[i], "' is given twice");
+  }
+  return known;
+}
+
+}  // namespace sn::capi

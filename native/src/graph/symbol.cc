@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/param.h"
 #include "core/str.h"
+#include "graph/infer.h"
 
 namespace sn {
 
@@ -273,108 +274,10 @@ Symbol Symbol::copy() const {
 
 namespace {
 
-// The graph as numbered nodes and entries (MXNet's IndexedGraph): entry ids are row_ptr[node] + output.
-struct Indexed {
-  std::vector<Node*> nodes;
-  std::unordered_map<const Node*, size_t> id;
-  std::vector<size_t> row_ptr;
-
-  explicit Indexed(const Symbol& s) : nodes(topo_sort(s.outputs)) {
-    row_ptr.push_back(0);
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      id.emplace(nodes[i], i);
-      row_ptr.push_back(row_ptr.back() + static_cast<size_t>(nodes[i]->num_outputs()));
-    }
-  }
-  size_t entry(const NodeEntry& e) const { return row_ptr[id.at(e.node.get())] + e.index; }
-  size_t num_entries() const { return row_ptr.back(); }
-};
-
-// Shapes: merging fills unknown dims and ranks; two known values that differ conflict.
-struct ShapeTraits {
-  using Value = Shape;
-  static Value unknown() { return Shape::unknown(); }
-  static bool known(const Value& v) { return v.is_known(); }
-  static bool merge(Value& slot, const Value& v) { return slot.merge(v); }  // false on conflict
-  static std::string text(const Value& v) { return v.to_string(); }
-  static bool run(const OpAttrs& a, std::vector<Value>& in, std::vector<Value>& out) {
-    return a.op->infer_shape(a, in, out);
-  }
-  static constexpr ErrorCode kCode = ErrorCode::kShape;
-  static constexpr const char* kWhat = "shape";
-};
-
-struct TypeTraits {
-  using Value = int;
-  static Value unknown() { return -1; }
-  static bool known(const Value& v) { return v >= 0; }
-  static bool merge(Value& slot, const Value& v) {
-    if (v < 0) return true;
-    if (slot < 0) {
-      slot = v;
-      return true;
-    }
-    return slot == v;
-  }
-  static std::string text(const Value& v) { return v < 0 ? std::string("unknown") : std::string(dtype_name(static_cast<DType>(v))); }
-  static bool run(const OpAttrs& a, std::vector<Value>& in, std::vector<Value>& out) {
-    return a.op->infer_type(a, in, out);
-  }
-  static constexpr ErrorCode kCode = ErrorCode::kType;
-  static constexpr const char* kWhat = "dtype";
-};
-
-// Runs every op's inference over the graph, forwards then backwards, until nothing changes.
-template <class T>
-std::vector<typename T::Value> infer(const Indexed& g, std::vector<typename T::Value> values) {
-  using V = typename T::Value;
-  // `what` describes the entry; it is called only to report a conflict (no text is built per visit).
-  auto merge_entry = [&](size_t e, const V& v, const Node& by, auto&& what) -> bool {
-    V before = values[e];
-    if (!T::merge(values[e], v))
-      throw_error(T::kCode, str("Error in operator ", by.name, " (", by.attrs.op->name, "): ", what(), " has ", T::kWhat,
-                                " ", T::text(v), " but ", T::text(before), " was inferred or given for it"));
-    return !(values[e] == before);
-  };
-  std::vector<V> in, out;
-  auto visit = [&](size_t i) -> bool {
-    Node& n = *g.nodes[i];
-    if (n.is_variable()) return false;
-    in.clear();
-    out.clear();
-    for (const NodeEntry& e : n.inputs) in.push_back(values[g.entry(e)]);
-    for (size_t k = g.row_ptr[i]; k < g.row_ptr[i + 1]; ++k) out.push_back(values[k]);
-    try {
-      T::run(n.attrs, in, out);
-    } catch (const Error& err) {
-      throw_error(err.code(), str("Error in operator ", n.name, ": ", err.message()));
-    }
-    bool changed = false;
-    SN_INTERNAL_ASSERT(in.size() == n.inputs.size() && out.size() == g.row_ptr[i + 1] - g.row_ptr[i], n.attrs.op->name,
-                       ": inference changed the number of inputs or outputs");
-    for (size_t k = 0; k < in.size(); ++k)
-      changed |= merge_entry(g.entry(n.inputs[k]), in[k], n, [&] {
-        return str("input ", k, " (", n.attrs.op->input_name(static_cast<int>(k)), ", from ", n.inputs[k].node->name, ")");
-      });
-    for (size_t k = 0; k < out.size(); ++k)
-      changed |= merge_entry(g.row_ptr[i] + k, out[k], n, [k] { return str("output ", k); });
-    return changed;
-  };
-  for (size_t pass = 0; pass < 2 * g.nodes.size() + 2; ++pass) {
-    bool changed = false;
-    if (pass % 2 == 0)
-      for (size_t i = 0; i < g.nodes.size(); ++i) changed |= visit(i);
-    else
-      for (size_t i = g.nodes.size(); i-- > 0;) changed |= visit(i);
-    if (!changed && pass > 0) break;
-  }
-  return values;
-}
-
 template <class T, class R>
 R infer_symbol(const Symbol& s, const std::map<std::string, typename T::Value>& known,
                typename T::Value (*from_attr)(const Node&)) {
-  const Indexed g(s);
+  const IndexedGraph g(topo_sort(s.outputs));
   std::vector<typename T::Value> values(g.num_entries(), T::unknown());
   std::unordered_map<std::string, size_t> by_name;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -394,7 +297,7 @@ R infer_symbol(const Symbol& s, const std::map<std::string, typename T::Value>& 
       throw_error(T::kCode, str("infer_", T::kWhat, ": input '", name, "' is given ", T::kWhat, " ", T::text(v),
                                 " but its attribute says ", T::text(before)));
   }
-  values = infer<T>(g, std::move(values));
+  values = T::infer(g, std::move(values));
 
   R r;
   r.complete = std::all_of(values.begin(), values.end(), [](const auto& v) { return T::known(v); });

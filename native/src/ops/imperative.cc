@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/small_vector.h"
@@ -70,10 +71,6 @@ struct KernelCallRecycle {
   void operator()(KernelCall* c) const noexcept { ObjectRecycler<KernelCall>::give(c); }
 };
 
-// Ops touching at most this many elements (inputs and outputs) may run on the pushing thread: a few
-// microseconds of work at most, less than handing them to a worker costs.
-constexpr int64_t kInlineMaxElements = 4096;
-
 // Scratch for the meta step, reused by each thread (invoke does not nest on a thread).
 struct MetaScratch {
   std::vector<Shape> in_shapes, out_shapes;
@@ -137,6 +134,27 @@ void set_record_hook(RecordHook hook) noexcept { g_record_hook.store(hook); }
 void set_random_seed(uint64_t seed) noexcept {
   g_seed.store(seed);
   g_random_sequence.store(0);
+}
+
+std::pair<uint64_t, uint64_t> next_random_key() noexcept {
+  return {g_seed.load(), g_random_sequence.fetch_add(1)};
+}
+
+void run_kernel(KernelFn kernel, OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out,
+                size_t workspace) {
+  if (workspace == 0) {
+    kernel(ctx, in, out);
+    return;
+  }
+  Storage& pool = Storage::of(ctx.run.device);
+  StorageHandle ws = pool.alloc(workspace, ctx.run.device);
+  struct Release {
+    Storage& pool;
+    StorageHandle& h;
+    ~Release() { pool.free(h); }
+  } release{pool, ws};
+  ctx.workspace = ws.ptr;
+  kernel(ctx, in, out);
 }
 
 void infer_outputs(const OpAttrs& attrs, std::vector<Shape>& in_shapes, std::vector<Shape>& out_shapes,
@@ -297,34 +315,18 @@ void invoke_into(const OpAttrs& attrs, std::span<const NDArray> inputs, std::spa
     call->add_out(TensorView{o.data(), o.shape(), o.dtype()});
     writes.push_back(o.var());
   }
-  if (op.draws_random(attrs)) {
-    call->seed = g_seed.load();
-    call->sequence = g_random_sequence.fetch_add(1);
-  }
+  if (op.draws_random(attrs)) std::tie(call->seed, call->sequence) = next_random_key();
   if (op.workspace) call->workspace = op.workspace(attrs, call->in(), call->out());
   // Ops on a few elements run in place when their inputs are ready (Note [Running tiny ops in place]).
   int64_t elements = 0;
   for (const TensorView& t : call->out()) elements += t.size();
   for (const TensorView& t : call->in()) elements += t.size();
-  const bool tiny = elements <= kInlineMaxElements && call->workspace == 0;
+  const bool tiny = elements <= kTinyOpElements && call->workspace == 0;
   call->is_train = flags.training;
   Engine::get().push([c = std::move(call)](const RunContext& ctx) {
     OpContext oc{ctx, c->attrs, c->seed, c->sequence};
     oc.is_train = c->is_train;
-    if (c->workspace == 0) {
-      c->kernel(oc, c->in(), c->out());
-      return;
-    }
-    // Temporary space from the device's pool, returned when the kernel ends (or throws).
-    Storage& pool = Storage::of(ctx.device);
-    StorageHandle ws = pool.alloc(c->workspace, ctx.device);
-    struct Release {
-      Storage& pool;
-      StorageHandle& h;
-      ~Release() { pool.free(h); }
-    } release{pool, ws};
-    oc.workspace = ws.ptr;
-    c->kernel(oc, c->in(), c->out());
+    run_kernel(c->kernel, oc, c->in(), c->out(), c->workspace);
   }, dev, reads, writes, PushOptions{.inline_if_ready = tiny, .name = op.name.c_str()});
 }
 

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <new>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "ndarray/invoke.h"
@@ -89,6 +90,18 @@ void set_record_hook(RecordHook hook) noexcept;
 // The global random seed (NDArray.Random.Seed); resets the op sequence, so a
 // seed reproduces every sampler that follows it.
 void set_random_seed(uint64_t seed) noexcept;
+// The (seed, sequence) key of the next call that draws random numbers (taken at push time, in push order).
+std::pair<uint64_t, uint64_t> next_random_key() noexcept;
+
+// Ops touching at most this many elements (inputs and outputs) may run on the pushing thread (Note
+// [Running tiny ops in place]); the executor bulks runs of them: a few microseconds of work at most,
+// less than handing each to a worker costs.
+inline constexpr int64_t kTinyOpElements = 4096;
+
+// Runs `kernel` inside an engine op, with `workspace` bytes of temporary space from the device's pool
+// when it asks for any (returned when the kernel ends or throws). Shared by invoke and the executor.
+void run_kernel(KernelFn kernel, OpContext& ctx, std::span<const TensorView> in, std::span<const TensorView> out,
+                size_t workspace);
 
 // Infers output shapes and dtypes for `attrs.op` from input shapes/dtypes (and
 // known output ones), throwing a clear error when inputs are inconsistent or

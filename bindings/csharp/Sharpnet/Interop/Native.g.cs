@@ -345,6 +345,60 @@ namespace Sharpnet.Interop
         Inputs = 3,
     }
 
+    /// <summary>
+    /// A symbol bound to arrays (MXNet's Executor): forward and backward run as engine pushes over memory
+    /// planned once at bind. One executor is used by one thread at a time; executors sharing parameter
+    /// arrays may run concurrently while they only read them. Handles may be freed from any thread.
+    /// Owns a sn_executor_t; releases it with sn_executor_free.
+    /// </summary>
+    internal sealed class ExecutorHandle : SafeHandle
+    {
+        public ExecutorHandle()
+            : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle() => Native.sn_executor_free(handle) == ErrorCode.Ok;
+    }
+
+    /// <summary>Bind options; sn_executor_default_options fills the defaults.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct ExecutorOptions
+    {
+        public byte Cse;
+        public byte Mirror;
+        public byte Inplace;
+        public byte ShareMemory;
+        public int MatchRange;
+        public int BulkMax;
+    }
+
+    /// <summary>Which arrays of an executor (sn_executor_num_arrays, sn_executor_get_array, sn_executor_list_names).</summary>
+    internal enum NativeExecutorArrays : int
+    {
+        Arguments = 0,
+        Gradients = 1,
+        AuxiliaryStates = 2,
+        Outputs = 3,
+    }
+
+    /// <summary>What the memory plan decided (intermediate values only: no arguments, gradients, states or workspace).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MemoryPlan
+    {
+        public long PlannedBytes;
+        public long LowerBoundBytes;
+        public long UnsharedBytes;
+        public long NumBuffers;
+        public long InplacePairs;
+        public long NumSteps;
+        public long NumForwardSteps;
+        public long CseMerged;
+        public long MirrorCopies;
+    }
+
     internal static unsafe partial class Native
     {
         internal const string LibraryName = "sharpnet";
@@ -353,7 +407,7 @@ namespace Sharpnet.Interop
         internal const int AbiVersionMajor = 1;
 
         /// <summary>The ABI version of this header: a binding requires the same major and at least its minor.</summary>
-        internal const int AbiVersionMinor = 5;
+        internal const int AbiVersionMinor = 6;
 
         /// <summary>
         /// The message of the most recent failed call on this thread, or "" if none failed.
@@ -1336,5 +1390,164 @@ namespace Sharpnet.Interop
         /// <param name="text">Borrowed: valid until the next call on this thread.</param>
         [LibraryImport(LibraryName, EntryPoint = "sn_format_python_float")]
         internal static partial ErrorCode sn_format_python_float(double value, out byte* text);
+
+        /// <summary>The default bind options.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_default_options")]
+        internal static partial ErrorCode sn_executor_default_options(out ExecutorOptions options);
+
+        /// <summary>Executor handles alive in this process (leak tests).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_live_count")]
+        internal static partial ErrorCode sn_executor_live_count(out long handles);
+
+        /// <summary>
+        /// Binds `symbol` to arrays on a device: `args` one per argument and `aux` one per auxiliary state
+        /// (list order); `reqs` one sn_grad_req per argument; `grads` one per argument (NULL entries where the
+        /// request is null; the whole list may be NULL when every request is null). `shared` (nullable): an
+        /// executor whose buffers this one may reuse (they must not run at the same time). `options`: as
+        /// sn_executor_default_options gives, changed where wanted. Bad counts, shapes, dtypes or devices fail naming the argument. The caller frees the
+        /// result with sn_executor_free.
+        /// </summary>
+        /// <param name="num_args">Number of elements of args.</param>
+        /// <param name="grads">May be null.</param>
+        /// <param name="num_grads">Number of elements of grads.</param>
+        /// <param name="num_reqs">Number of elements of reqs.</param>
+        /// <param name="num_aux">Number of elements of aux.</param>
+        /// <param name="shared">May be null.</param>
+        /// <param name="out">The caller frees it with sn_executor_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_bind")]
+        internal static partial ErrorCode sn_executor_bind(SymbolHandle symbol, DeviceType device_type, int device_id, nint* args, int num_args, nint* grads, int num_grads, GradReq* reqs, int num_reqs, nint* aux, int num_aux, ExecutorHandle shared, ExecutorOptions options, out ExecutorHandle @out);
+
+        /// <summary>
+        /// Binds `symbol` to arrays on a device: `args` one per argument and `aux` one per auxiliary state
+        /// (list order); `reqs` one sn_grad_req per argument; `grads` one per argument (NULL entries where the
+        /// request is null; the whole list may be NULL when every request is null). `shared` (nullable): an
+        /// executor whose buffers this one may reuse (they must not run at the same time). `options`: as
+        /// sn_executor_default_options gives, changed where wanted. Bad counts, shapes, dtypes or devices fail naming the argument. The caller frees the
+        /// result with sn_executor_free.
+        /// </summary>
+        /// <param name="num_args">Number of elements of args.</param>
+        /// <param name="grads">May be null.</param>
+        /// <param name="num_grads">Number of elements of grads.</param>
+        /// <param name="num_aux">Number of elements of aux.</param>
+        /// <param name="shared">May be null.</param>
+        /// <param name="out">The caller frees it with sn_executor_free.</param>
+        internal static ErrorCode sn_executor_bind(SymbolHandle symbol, DeviceType device_type, int device_id, nint* args, int num_args, nint* grads, int num_grads, ReadOnlySpan<GradReq> reqs, nint* aux, int num_aux, ExecutorHandle shared, ExecutorOptions options, out ExecutorHandle @out)
+        {
+            fixed (GradReq* reqsPtr = reqs)
+            {
+                return sn_executor_bind(symbol, device_type, device_id, args, num_args, grads, num_grads, reqsPtr, reqs.Length, aux, num_aux, shared, options, out @out);
+            }
+        }
+
+        /// <summary>
+        /// Binds with arrays allocated from input shapes (as sn_symbol_infer_shape's `names`/`dims`/`ndims`) and
+        /// dtypes (`type_names`/`dtypes`, as sn_symbol_infer_type's; float32 for arguments nothing determines).
+        /// Arguments, gradients and auxiliary states start as zeros; with `shared`, arrays of the same name,
+        /// shape and dtype are shared with it. The caller frees the result with sn_executor_free.
+        /// </summary>
+        /// <param name="names_length">Number of elements of names.</param>
+        /// <param name="num_dims">Number of elements of dims.</param>
+        /// <param name="num_shapes">Number of elements of ndims.</param>
+        /// <param name="type_names_length">Number of elements of type_names.</param>
+        /// <param name="num_dtypes">Number of elements of dtypes.</param>
+        /// <param name="num_reqs">Number of elements of reqs.</param>
+        /// <param name="shared">May be null.</param>
+        /// <param name="out">The caller frees it with sn_executor_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_simple_bind")]
+        internal static partial ErrorCode sn_executor_simple_bind(SymbolHandle symbol, DeviceType device_type, int device_id, byte* names, int names_length, long* dims, int num_dims, int* ndims, int num_shapes, byte* type_names, int type_names_length, int* dtypes, int num_dtypes, GradReq* reqs, int num_reqs, ExecutorHandle shared, ExecutorOptions options, out ExecutorHandle @out);
+
+        /// <summary>
+        /// Binds with arrays allocated from input shapes (as sn_symbol_infer_shape's `names`/`dims`/`ndims`) and
+        /// dtypes (`type_names`/`dtypes`, as sn_symbol_infer_type's; float32 for arguments nothing determines).
+        /// Arguments, gradients and auxiliary states start as zeros; with `shared`, arrays of the same name,
+        /// shape and dtype are shared with it. The caller frees the result with sn_executor_free.
+        /// </summary>
+        /// <param name="shared">May be null.</param>
+        /// <param name="out">The caller frees it with sn_executor_free.</param>
+        internal static ErrorCode sn_executor_simple_bind(SymbolHandle symbol, DeviceType device_type, int device_id, ReadOnlySpan<byte> names, ReadOnlySpan<long> dims, ReadOnlySpan<int> ndims, ReadOnlySpan<byte> type_names, ReadOnlySpan<int> dtypes, ReadOnlySpan<GradReq> reqs, ExecutorHandle shared, ExecutorOptions options, out ExecutorHandle @out)
+        {
+            fixed (byte* namesPtr = names)
+            fixed (long* dimsPtr = dims)
+            fixed (int* ndimsPtr = ndims)
+            fixed (byte* type_namesPtr = type_names)
+            fixed (int* dtypesPtr = dtypes)
+            fixed (GradReq* reqsPtr = reqs)
+            {
+                return sn_executor_simple_bind(symbol, device_type, device_id, namesPtr, names.Length, dimsPtr, dims.Length, ndimsPtr, ndims.Length, type_namesPtr, type_names.Length, dtypesPtr, dtypes.Length, reqsPtr, reqs.Length, shared, options, out @out);
+            }
+        }
+
+        /// <summary>
+        /// A new executor for new input shapes (MXNet's Executor.reshape), sharing this one's buffers and the
+        /// arrays whose shape is unchanged; changed arrays are views of the old ones when they fit, else new
+        /// arrays (only with allow_up_sizing); without partial_shaping only the inputs named may change shape.
+        /// The caller frees the result with sn_executor_free.
+        /// </summary>
+        /// <param name="names_length">Number of elements of names.</param>
+        /// <param name="num_dims">Number of elements of dims.</param>
+        /// <param name="num_shapes">Number of elements of ndims.</param>
+        /// <param name="out">The caller frees it with sn_executor_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_reshape")]
+        internal static partial ErrorCode sn_executor_reshape(ExecutorHandle executor, byte* names, int names_length, long* dims, int num_dims, int* ndims, int num_shapes, byte partial_shaping, byte allow_up_sizing, out ExecutorHandle @out);
+
+        /// <summary>
+        /// A new executor for new input shapes (MXNet's Executor.reshape), sharing this one's buffers and the
+        /// arrays whose shape is unchanged; changed arrays are views of the old ones when they fit, else new
+        /// arrays (only with allow_up_sizing); without partial_shaping only the inputs named may change shape.
+        /// The caller frees the result with sn_executor_free.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_executor_free.</param>
+        internal static ErrorCode sn_executor_reshape(ExecutorHandle executor, ReadOnlySpan<byte> names, ReadOnlySpan<long> dims, ReadOnlySpan<int> ndims, byte partial_shaping, byte allow_up_sizing, out ExecutorHandle @out)
+        {
+            fixed (byte* namesPtr = names)
+            fixed (long* dimsPtr = dims)
+            fixed (int* ndimsPtr = ndims)
+            {
+                return sn_executor_reshape(executor, namesPtr, names.Length, dimsPtr, dims.Length, ndimsPtr, ndims.Length, partial_shaping, allow_up_sizing, out @out);
+            }
+        }
+
+        /// <summary>Frees an executor (its arrays live on while other handles use them). Accepts NULL; any thread.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_free")]
+        internal static partial ErrorCode sn_executor_free(nint executor);
+
+        /// <summary>Pushes the forward pass (returns at once; errors surface when the outputs are read).</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_forward")]
+        internal static partial ErrorCode sn_executor_forward(ExecutorHandle executor, byte is_train);
+
+        /// <summary>
+        /// Pushes the backward pass into the gradient arrays. `head_grads`: one per output (NULL entries, or a
+        /// NULL list, mean ones; loss outputs read none).
+        /// </summary>
+        /// <param name="head_grads">May be null.</param>
+        /// <param name="num_head_grads">Number of elements of head_grads.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_backward")]
+        internal static partial ErrorCode sn_executor_backward(ExecutorHandle executor, nint* head_grads, int num_head_grads, byte is_train);
+
+        /// <summary>How many arrays of `kind` the executor has.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_num_arrays")]
+        internal static partial ErrorCode sn_executor_num_arrays(ExecutorHandle executor, NativeExecutorArrays kind, out int count);
+
+        /// <summary>
+        /// Array `index` of `kind` (present = 0 and a NULL handle for a gradient whose request is null). The
+        /// caller frees the handle with sn_ndarray_free.
+        /// </summary>
+        /// <param name="out">The caller frees it with sn_ndarray_free.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_get_array")]
+        internal static partial ErrorCode sn_executor_get_array(ExecutorHandle executor, NativeExecutorArrays kind, int index, out byte present, out NDArrayHandle @out);
+
+        /// <summary>Names of the arrays of `kind`, each followed by a NUL (borrowed: valid until the next call on this thread).</summary>
+        /// <param name="text">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_list_names")]
+        internal static partial ErrorCode sn_executor_list_names(ExecutorHandle executor, NativeExecutorArrays kind, out byte* text, out long length);
+
+        /// <summary>The memory plan's figures.</summary>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_get_plan")]
+        internal static partial ErrorCode sn_executor_get_plan(ExecutorHandle executor, out MemoryPlan plan);
+
+        /// <summary>The executed graph, one line per step with each value's buffer (borrowed: valid until the next call on this thread).</summary>
+        /// <param name="text">Borrowed: valid until the next call on this thread.</param>
+        [LibraryImport(LibraryName, EntryPoint = "sn_executor_debug_string")]
+        internal static partial ErrorCode sn_executor_debug_string(ExecutorHandle executor, out byte* text);
     }
 }

@@ -1,10 +1,27 @@
 #include "ops/dnnl/dnnl_util.h"
 
+#include <memory>
+#include <new>
+
 namespace sn::onednn {
 
 dnnl::engine& cpu_engine() {
   static auto* engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);  // leaked: lives as long as the process
   return *engine;
+}
+
+void* thread_scratchpad(size_t bytes) {
+  struct Free {
+    void operator()(void* p) const noexcept { ::operator delete(p, std::align_val_t{64}); }
+  };
+  thread_local std::unique_ptr<void, Free> buffer;
+  thread_local size_t capacity = 0;
+  if (bytes > capacity) {
+    buffer.reset();
+    buffer.reset(::operator new(bytes, std::align_val_t{64}));
+    capacity = bytes;
+  }
+  return buffer.get();
 }
 
 dnnl::stream& thread_stream() {

@@ -17,6 +17,9 @@ namespace sn::onednn {
 
 dnnl::engine& cpu_engine();
 dnnl::stream& thread_stream();
+// This thread's scratchpad for a primitive created with scratchpad_mode::user, at least `bytes` (64-byte aligned;
+// grown as needed, kept for the thread's life). Valid until the next call on this thread.
+void* thread_scratchpad(size_t bytes);
 dnnl::memory::data_type to_dnnl(DType dtype);
 
 // A cache key from integers and characters, built without streams (it is built on every call).
@@ -38,8 +41,13 @@ std::string cache_key(Parts... parts) {
 // Creating a oneDNN primitive (choosing and JIT-compiling a kernel) costs far
 // more than running a small one, so primitives are cached by a key built from
 // everything that determines them (op, dims, strides, dtypes). The cache is an
-// LRU bounded at kCapacity entries per primitive kind; primitives are
-// immutable and oneDNN allows executing one from several threads at once.
+// LRU bounded at kCapacity entries per primitive kind. A cached primitive runs
+// on whichever thread runs the op, possibly on several at once, which oneDNN
+// allows only with scratchpad_mode::user: its default (library) scratchpad is
+// shared by all primitives and ties each to the thread that created it (two
+// threads running matmuls at once corrupted each other's results). So every
+// cached primitive is created with a user scratchpad and executed with this
+// thread's (thread_scratchpad) or the op's workspace.
 template <class Primitive>
 class PrimitiveCache {
  public:

@@ -18,21 +18,30 @@ void gemm_dnnl(const void* a, const void* b, void* c, DType dtype, int64_t batch
   memory::dims a_dims{batch, m, k}, b_dims{batch, k, n}, c_dims{batch, m, n};
   memory::dims a_strides = ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1};
   memory::dims b_strides = tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1};
-  static auto& cache = *new onednn::PrimitiveCache<matmul>();  // leaked, as the convolution plans
+  struct Plan {
+    matmul prim;
+    memory::desc scratch;
+  };
+  static auto& cache = *new onednn::PrimitiveCache<Plan>();  // leaked, as the convolution plans
   std::string key = onednn::cache_key(int64_t{static_cast<int>(dtype)}, ':', batch, 'x', m, 'x', k, 'x', n, ':',
                                       int64_t{ta}, int64_t{tb});
   // Explicit strides (no `any` format): the primitive takes the data as laid out, so the same
   // descriptors serve for execution.
   memory::desc a_md(a_dims, dt, a_strides), b_md(b_dims, dt, b_strides), c_md(c_dims, dt, tag::abc);
   try {
-    matmul prim = cache.get(key, [&] {
-      return matmul(matmul::primitive_desc(matmul::desc(a_md, b_md, c_md), onednn::cpu_engine()));
+    const Plan plan = cache.get(key, [&] {
+      primitive_attr attr;
+      attr.set_scratchpad_mode(scratchpad_mode::user);  // Note [Primitive cache]
+      const matmul::primitive_desc pd(matmul::desc(a_md, b_md, c_md), attr, onednn::cpu_engine());
+      return Plan{matmul(pd), pd.scratchpad_desc()};
     });
     OmpThreadsScope omp(threads);
     memory am(a_md, onednn::cpu_engine(), const_cast<void*>(a));
     memory bm(b_md, onednn::cpu_engine(), const_cast<void*>(b));
     memory cm(c_md, onednn::cpu_engine(), c);
-    prim.execute(onednn::thread_stream(), {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+    memory sm(plan.scratch, onednn::cpu_engine(), onednn::thread_scratchpad(plan.scratch.get_size()));
+    plan.prim.execute(onednn::thread_stream(),
+                      {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_SCRATCHPAD, sm}});
     onednn::thread_stream().wait();
   } catch (const dnnl::error& e) {
     onednn::rethrow_dnnl(e, op);
