@@ -220,7 +220,7 @@ public class ApiContractTests
         Assert.That(grads[0].ToArray<float>(), Is.EqualTo(new[] { 3f, 12f }));   // 3x^2
     }
 
-    // API.md "Symbol and Executor": the lines that need no executor (Bind and SimpleBind come with the Executor).
+    // API.md "Symbol and Executor", every line.
     [Test]
     public void SymbolAndExecutor_()
     {
@@ -277,5 +277,31 @@ public class ApiContractTests
         var dsym = (A + B) / 10 + 1;
         Assert.That(dsym.ListArguments(), Is.EqualTo(new[] { "A", "B" }));
         Assert.That(dsym.ListOutputs(), Is.EqualTo(new[] { "_plusscalar0_output" }));
+
+        var s = Symbol.Variable("data_c") * (Symbol.Variable("data_a") + Symbol.Variable("data_b"));
+        using var ex = s.Bind(Context.Cpu(), new Dictionary<string, NDArray> {
+            ["data_a"] = NDArray.Array(new float[] { 1, 2, 3 }), ["data_b"] = NDArray.Array(new float[] { 4, 5, 6 }),
+            ["data_c"] = NDArray.Array(new float[] { 2, 3, 4 }) });
+        Assert.That(ex.Forward()[0].ToArray<float>(), Is.EqualTo(new[] { 10f, 21f, 36f }));   // [10. 21. 36.]
+        // Bind(ctx, args, argsGrad: dict, gradReq: GradReq.Write, auxStates: dict, sharedExec: other)
+        var args = new Dictionary<string, NDArray> { ["A"] = NDArray.Ones(10), ["B"] = NDArray.Ones(10) };
+        var grads = new Dictionary<string, NDArray> { ["A"] = NDArray.Zeros(10), ["B"] = NDArray.Zeros(10) };
+        using var ex2 = dsym.Bind(Context.Cpu(), args, argsGrad: grads, gradReq: GradReq.Write,
+                                  auxStates: new Dictionary<string, NDArray>(), sharedExec: ex);
+        ex2.ArgDict["A"][..] = 3f;   // ex.ArgDict["A"][..] = values
+        ex2.Forward(isTrain: true);
+        ex2.Backward(new[] { NDArray.Full(10, 2f) });   // ex.Backward(outGrads)
+        Assert.That(ex2.Outputs[0].ToArray<float>(), Is.All.EqualTo(1.4f));
+        Assert.That(ex2.GradDict["A"].ToArray<float>(), Is.All.EqualTo(0.2f));
+        Assert.That(ex2.AuxDict, Is.Empty);
+        Assert.That(ex2.ArgArrays.Count, Is.EqualTo(2));
+        Assert.That(ex2.GradArrays[1], Is.SameAs(grads["B"]));
+        Assert.That(ex2.MemoryPlan.PlannedBytes, Is.GreaterThan(0));   // ex.MemoryPlan (planned bytes)
+        // API.md binds `sym` with (128, 784) data; that network is convolutional, so an MLP stands in for it here.
+        var mlp = Sym.SoftmaxOutput(Sym.FullyConnected(Sym.Relu(Sym.FullyConnected(Symbol.Variable("data"), numHidden: 128)),
+                                                       numHidden: 10), name: "softmax");
+        using var tr = mlp.SimpleBind(Context.Cpu(), gradReq: GradReq.Write,
+                                      shapes: new Dictionary<string, Shape> { ["data"] = (128, 784), ["softmax_label"] = 128 });
+        Assert.That(tr.ArgDict["data"].Shape, Is.EqualTo(new Shape(128, 784)));
     }
 }
