@@ -278,6 +278,7 @@ public class ApiContractTests
         Assert.That(dsym.ListArguments(), Is.EqualTo(new[] { "A", "B" }));
         Assert.That(dsym.ListOutputs(), Is.EqualTo(new[] { "_plusscalar0_output" }));
 
+        using var arrays = NDArray.NewScope();   // disposes the arrays below
         var s = Symbol.Variable("data_c") * (Symbol.Variable("data_a") + Symbol.Variable("data_b"));
         using var ex = s.Bind(Context.Cpu(), new Dictionary<string, NDArray> {
             ["data_a"] = NDArray.Array(new float[] { 1, 2, 3 }), ["data_b"] = NDArray.Array(new float[] { 4, 5, 6 }),
