@@ -99,16 +99,6 @@ Shape shape_of(const NodeEntry& e) {
   return e.index < info.out_shapes.size() ? info.out_shapes[e.index] : Shape::unknown();
 }
 
-// Owning pointers of the nodes of a graph, from the entries that reach them.
-std::unordered_map<Node*, NodePtr> owners(std::span<const NodeEntry> heads, const std::vector<Node*>& order) {
-  std::unordered_map<Node*, NodePtr> owner;
-  for (const NodeEntry& h : heads)
-    if (h.node) owner[h.node.get()] = h.node;
-  for (Node* n : order)
-    for (const NodeEntry& in : n->inputs) owner[in.node.get()] = in.node;
-  return owner;
-}
-
 // Runs the gradient graph for `xs` and returns their gradient arrays (none where zero).
 std::vector<NDArray> run_gradient(std::span<const NDArray> heads, std::span<const NDArray> head_grads,
                                   std::span<const NodeEntry> xs, const BackwardOptions& options, const char* what) {
@@ -133,7 +123,7 @@ std::vector<NDArray> run_gradient(std::span<const NDArray> heads, std::span<cons
   }
   // Values of forward entries: what the recorded ops saved, checked unchanged since.
   const std::vector<Node*> forward = topo_sort(ys);
-  const auto forward_owner = owners(ys, forward);
+  const auto forward_owner = node_owners(ys, forward);
   for (Node* n : forward) {
     if (n->is_variable() || !n->info) continue;
     AGInfo& info = info_of(*n);
@@ -176,7 +166,7 @@ std::vector<NDArray> run_gradient(std::span<const NDArray> heads, std::span<cons
 
   // Run the new nodes in order, releasing each value after its last use.
   const std::vector<Node*> order = topo_sort(grads);
-  const auto owner = owners(grads, order);
+  const auto owner = node_owners(grads, order);
   std::unordered_map<NodeEntry, int, NodeEntryHash> uses;
   for (Node* n : order)
     if (!n->info)
@@ -272,7 +262,7 @@ void backward(std::span<const NDArray> heads, std::span<const NDArray> head_grad
   for (size_t i = 0; i < heads.size(); ++i) ys.push_back(entry_of(heads[i], "backward", i));
   // Every variable with a gradient buffer that the heads were computed from.
   const std::vector<Node*> order = topo_sort(ys);
-  const auto owner = owners(ys, order);
+  const auto owner = node_owners(ys, order);
   std::vector<NodeEntry> xs;
   std::vector<AGInfo*> infos;
   for (Node* n : order) {

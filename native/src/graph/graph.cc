@@ -48,6 +48,15 @@ std::vector<Node*> topo_sort(std::span<const NodeEntry> heads) {
   return order;
 }
 
+std::unordered_map<Node*, NodePtr> node_owners(std::span<const NodeEntry> heads, std::span<Node* const> order) {
+  std::unordered_map<Node*, NodePtr> owner;
+  for (const NodeEntry& h : heads)
+    if (h.node) owner[h.node.get()] = h.node;
+  for (Node* n : order)
+    for (const NodeEntry& in : n->inputs) owner[in.node.get()] = in.node;
+  return owner;
+}
+
 namespace {
 
 // Adds gradient nodes for one forward node.
@@ -169,10 +178,7 @@ std::vector<NodeEntry> build_gradient(std::span<const NodeEntry> ys, std::span<c
     depends[n] = d;
   }
   // Shared ownership of every node, for building entries that point at forward nodes.
-  std::unordered_map<Node*, NodePtr> owner;
-  for (const NodeEntry& y : ys) owner[y.node.get()] = y.node;
-  for (Node* n : order)
-    for (const NodeEntry& in : n->inputs) owner[in.node.get()] = in.node;
+  const auto owner = node_owners(ys, order);
 
   std::unordered_map<NodeEntry, std::vector<NodeEntry>, NodeEntryHash> contributions;
   for (size_t i = 0; i < ys.size(); ++i) contributions[ys[i]].push_back(ygrads[i]);
@@ -180,7 +186,7 @@ std::vector<NodeEntry> build_gradient(std::span<const NodeEntry> ys, std::span<c
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node* n = *it;
     if (n->is_variable() || !depends[n]) continue;
-    const NodePtr& self = owner[n];
+    const NodePtr& self = owner.at(n);
     const int n_out = n->num_outputs();
     std::vector<NodeEntry> out_grads(static_cast<size_t>(n_out));
     bool any = false;

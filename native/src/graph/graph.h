@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ops/registry.h"
@@ -47,6 +48,9 @@ struct Node {
 
 // Nodes reachable from `heads`, inputs before the nodes that use them (control deps included).
 std::vector<Node*> topo_sort(std::span<const NodeEntry> heads);
+// The owning pointer of each node of `order` (topo_sort(heads)), taken from the entries that reach it: for
+// building entries that point at existing nodes.
+std::unordered_map<Node*, NodePtr> node_owners(std::span<const NodeEntry> heads, std::span<Node* const> order);
 
 // Note [Gradient pass]
 // build_gradient walks the graph from the heads backwards: each node's output

@@ -18,20 +18,11 @@ bool is_pure(const Node& n) {
   return !op.needs_random && op.aux_inputs.empty() && op.async_kernel == nullptr && n.control_deps.empty();
 }
 
-std::unordered_map<Node*, NodePtr> owners(std::span<const NodeEntry> heads, const std::vector<Node*>& order) {
-  std::unordered_map<Node*, NodePtr> owner;
-  for (const NodeEntry& h : heads)
-    if (h.node) owner[h.node.get()] = h.node;
-  for (Node* n : order)
-    for (const NodeEntry& in : n->inputs) owner[in.node.get()] = in.node;
-  return owner;
-}
-
 }  // namespace
 
 std::vector<NodeEntry> eliminate_common_subexpressions(std::span<const NodeEntry> heads, size_t* merged) {
   const std::vector<Node*> order = topo_sort(heads);
-  const auto owner = owners(heads, order);
+  const auto owner = node_owners(heads, order);
   std::unordered_map<Node*, NodePtr> replaced;  // removed node -> the node kept
   // Key: op, parameters as printed by the schema, inputs (after replacement).
   std::map<std::tuple<const OpDef*, std::string, std::vector<std::pair<Node*, uint32_t>>>, NodePtr> seen;
@@ -61,15 +52,18 @@ std::vector<NodeEntry> eliminate_common_subexpressions(std::span<const NodeEntry
 }
 
 size_t mirror_forward_values(std::span<Node* const> backward, const std::unordered_set<const Node*>& forward) {
+  std::unordered_map<const Node*, bool> memo;  // asked once per edge: decided once per node
   auto mirrorable = [&](const Node& n) {
+    auto [it, fresh] = memo.try_emplace(&n, false);
+    if (!fresh) return it->second;
     if (n.is_variable() || !forward.count(&n) || !is_pure(n)) return false;
     auto f = n.dict.find("__force_mirroring__");
-    if (f != n.dict.end() && (f->second == "True" || f->second == "true" || f->second == "1")) return true;
+    if (f != n.dict.end() && (f->second == "True" || f->second == "true" || f->second == "1")) return it->second = true;
     static const char* const kKept[] = {"Convolution", "Deconvolution", "FullyConnected", "dot", "batch_dot", "Concat",
                                          "BatchNorm", "SoftmaxOutput", "LinearRegressionOutput",
                                          "LogisticRegressionOutput", "MAERegressionOutput", "SVMOutput", "Embedding"};
     const std::string& op = n.attrs.op->name;
-    return std::none_of(std::begin(kKept), std::end(kKept), [&](const char* k) { return op == k; });
+    return it->second = std::none_of(std::begin(kKept), std::end(kKept), [&](const char* k) { return op == k; });
   };
   std::unordered_map<const Node*, NodePtr> copies;
   // Iterative: copy a node after copying its mirrorable inputs.
