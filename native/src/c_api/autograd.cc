@@ -25,12 +25,9 @@ sn::GradReq to_req(sn_grad_req req, const char* function) {
 // Head gradients: none, or one entry per head (NULL entries mean ones).
 std::vector<sn::NDArray> head_grads_of(const sn_ndarray_t* head_grads, int32_t num_head_grads, int32_t num_heads,
                                        const char* function) {
-  auto hs = to_span(head_grads, num_head_grads, function, "head_grads");
-  SN_CHECK(hs.empty() || static_cast<int32_t>(hs.size()) == num_heads, function, ": expected ", num_heads,
-           " head gradient(s) (one per head) or none, got ", hs.size());
-  std::vector<sn::NDArray> out(hs.size());
-  for (size_t i = 0; i < hs.size(); ++i)
-    if (hs[i] != nullptr) out[i] = hs[i]->array;
+  std::vector<sn::NDArray> out = sn::capi::unwrap_all(head_grads, num_head_grads, function, "head_grads", true);
+  SN_CHECK(out.empty() || static_cast<int32_t>(out.size()) == num_heads, function, ": expected ", num_heads,
+           " head gradient(s) (one per head) or none, got ", out.size());
   return out;
 }
 

@@ -30,11 +30,6 @@ sn::Executor& unwrap(sn_executor_t h, const char* function, const char* argument
   return *h->executor;
 }
 
-const sn::Symbol& unwrap_symbol(sn_symbol_t h, const char* function) {
-  SN_CHECK(h != nullptr, function, ": argument 'symbol' must not be NULL");
-  return h->symbol;
-}
-
 sn::ExecutorOptions to_options(const sn_executor_options& o, const char* function) {
   SN_CHECK(o.match_range >= 1, function, ": options.match_range expects >= 1, got ", o.match_range);
   SN_CHECK(o.bulk_max >= 1, function, ": options.bulk_max expects >= 1, got ", o.bulk_max);
@@ -55,14 +50,6 @@ std::vector<sn::GradReq> to_reqs(const sn_grad_req* reqs, int32_t num_reqs, cons
              ": 'reqs' expects null (0), write (1) or add (3), got ", static_cast<int>(q));
     r.push_back(static_cast<sn::GradReq>(q));
   }
-  return r;
-}
-
-// Handles where NULL entries stay none arrays.
-std::vector<sn::NDArray> optional_arrays(const sn_ndarray_t* handles, int32_t count, const char* function,
-                                         const char* argument) {
-  std::vector<sn::NDArray> r;
-  for (sn_ndarray_t h : to_span(handles, count, function, argument)) r.push_back(h ? h->array : sn::NDArray());
   return r;
 }
 
@@ -105,10 +92,10 @@ SN_API sn_status sn_executor_bind(sn_symbol_t symbol, sn_device_type device_type
   SN_API_BEGIN();
   constexpr const char* kFn = "sn_executor_bind";
   sn::capi::check_not_null(out, kFn, "out");
-  const sn::Symbol& s = unwrap_symbol(symbol, kFn);
+  const sn::Symbol& s = sn::capi::unwrap(symbol, kFn);
   const sn::Device device = sn::capi::to_device(device_type, device_id, kFn);
   auto a = sn::capi::unwrap_all(args, num_args, kFn, "args");
-  auto g = optional_arrays(grads, num_grads, kFn, "grads");
+  auto g = sn::capi::unwrap_all(grads, num_grads, kFn, "grads", true);
   auto x = sn::capi::unwrap_all(aux, num_aux, kFn, "aux");
   const sn::Executor* sh = shared ? shared->executor.get() : nullptr;
   *out = wrap(sn::Executor::bind(s, device, std::move(a), std::move(g), to_reqs(reqs, num_reqs, kFn), std::move(x), sh,
@@ -125,13 +112,11 @@ SN_API sn_status sn_executor_simple_bind(sn_symbol_t symbol, sn_device_type devi
   SN_API_BEGIN();
   constexpr const char* kFn = "sn_executor_simple_bind";
   sn::capi::check_not_null(out, kFn, "out");
-  const sn::Symbol& s = unwrap_symbol(symbol, kFn);
+  const sn::Symbol& s = sn::capi::unwrap(symbol, kFn);
   const sn::Device device = sn::capi::to_device(device_type, device_id, kFn);
   const auto shapes = sn::capi::to_named_shapes(names, names_length, dims, num_dims, ndims, num_shapes, kFn);
   const auto types = sn::capi::to_named_dtypes(type_names, type_names_length, dtypes, num_dtypes, kFn);
   const sn::Executor* sh = shared ? shared->executor.get() : nullptr;
-  if (sh != nullptr)
-    SN_CHECK(sh->device() == device, kFn, ": the shared executor runs on ", sh->device(), ", not on ", device);
   *out = wrap(sn::Executor::simple_bind(s, device, shapes, types, to_reqs(reqs, num_reqs, kFn), sh,
                                         to_options(options, kFn)));
   SN_API_END();
@@ -168,7 +153,7 @@ SN_API sn_status sn_executor_backward(sn_executor_t executor, const sn_ndarray_t
   SN_API_BEGIN();
   constexpr const char* kFn = "sn_executor_backward";
   sn::Executor& e = unwrap(executor, kFn);
-  const auto hg = optional_arrays(head_grads, num_head_grads, kFn, "head_grads");
+  const auto hg = sn::capi::unwrap_all(head_grads, num_head_grads, kFn, "head_grads", true);
   e.backward(hg, is_train != 0);
   SN_API_END();
 }
@@ -207,13 +192,7 @@ SN_API sn_status sn_executor_list_names(sn_executor_t executor, sn_executor_arra
   const auto& names = kind == SN_EXECUTOR_AUXILIARY_STATES ? e.aux_names()
                       : kind == SN_EXECUTOR_OUTPUTS        ? e.output_names()
                                                            : e.arg_names();
-  t_text.clear();
-  for (const std::string& n : names) {
-    t_text += n;
-    t_text += '\0';
-  }
-  *text = reinterpret_cast<const uint8_t*>(t_text.data());
-  *length = static_cast<int64_t>(t_text.size());
+  sn::capi::borrow_strings(names, text, length);
   SN_API_END();
 }
 

@@ -57,8 +57,19 @@ std::span<const T> to_span(const T* data, int64_t count, const char* function, c
   return std::span<const T>(data, static_cast<size_t>(count));
 }
 
-// Handles as arrays; every entry must be non-NULL.
-std::vector<NDArray> unwrap_all(const sn_ndarray_t* handles, int32_t count, const char* function, const char* argument);
+// Handles as arrays; a NULL entry fails naming it, or becomes a none array where `allow_null` (optional arrays:
+// gradients, head gradients).
+std::vector<NDArray> unwrap_all(const sn_ndarray_t* handles, int32_t count, const char* function, const char* argument,
+                                bool allow_null = false);
+
+inline const Symbol& unwrap(sn_symbol_t h, const char* function, const char* argument = "symbol") {
+  SN_CHECK(h != nullptr, function, ": argument '", argument, "' must not be NULL");
+  return h->symbol;
+}
+
+// Strings, each followed by a NUL, in this thread's borrowed buffer (valid until the next call on this thread that
+// borrows text this way).
+void borrow_strings(const std::vector<std::string>& items, const uint8_t** text, int64_t* length);
 
 // Operator `op` by id; out of range fails naming the function.
 const OpDef& op_at(int32_t op, const char* function);

@@ -35,13 +35,14 @@ Shape to_shape(const int64_t* dims, int32_t ndim, const char* function) {
   return Shape(std::span<const int64_t>(dims, static_cast<size_t>(ndim)));
 }
 
-std::vector<NDArray> unwrap_all(const sn_ndarray_t* handles, int32_t count, const char* function, const char* argument) {
+std::vector<NDArray> unwrap_all(const sn_ndarray_t* handles, int32_t count, const char* function, const char* argument,
+                                bool allow_null) {
   auto span = to_span(handles, count, function, argument);
   std::vector<NDArray> out;
   out.reserve(span.size());
   for (size_t i = 0; i < span.size(); ++i) {
-    SN_CHECK(span[i] != nullptr, function, ": ", argument, "[", i, "] must not be NULL");
-    out.push_back(span[i]->array);
+    SN_CHECK(allow_null || span[i] != nullptr, function, ": ", argument, "[", i, "] must not be NULL");
+    out.push_back(span[i] != nullptr ? span[i]->array : NDArray());
   }
   return out;
 }

@@ -26,21 +26,8 @@ sn_symbol_t wrap(sn::Symbol s) {
   return h;
 }
 
-const sn::Symbol& unwrap(sn_symbol_t h, const char* function, const char* argument = "symbol") {
-  SN_CHECK(h != nullptr, function, ": argument '", argument, "' must not be NULL");
-  return h->symbol;
-}
-
-// NUL-joined strings into the thread's borrowed buffer.
-void borrow_strings(const std::vector<std::string>& items, const uint8_t** text, int64_t* length) {
-  t_text.clear();
-  for (const std::string& s : items) {
-    t_text += s;
-    t_text += '\0';
-  }
-  *text = reinterpret_cast<const uint8_t*>(t_text.data());
-  *length = static_cast<int64_t>(t_text.size());
-}
+using sn::capi::borrow_strings;
+using sn::capi::unwrap;
 
 // The inputs of a composition: NULL entries stay null (auto-created variables).
 std::vector<const sn::Symbol*> input_list(const sn_symbol_t* inputs, int32_t num_inputs, const char* function) {
@@ -340,6 +327,17 @@ SN_API sn_status sn_format_python_float(double value, const char** text) {
 }  // extern "C"
 
 namespace sn::capi {
+
+void borrow_strings(const std::vector<std::string>& items, const uint8_t** text, int64_t* length) {
+  thread_local std::string buffer;
+  buffer.clear();
+  for (const std::string& s : items) {
+    buffer += s;
+    buffer += '\0';
+  }
+  *text = reinterpret_cast<const uint8_t*>(buffer.data());
+  *length = static_cast<int64_t>(buffer.size());
+}
 
 std::map<std::string, Shape> to_named_shapes(const uint8_t* names, int32_t names_length, const int64_t* dims,
                                              int32_t num_dims, const int32_t* ndims, int32_t num_shapes,
