@@ -85,14 +85,12 @@ GraphRunner::GraphRunner(const IndexedGraph& g, const std::vector<Shape>& shapes
     req.kind[e] = dtypes[e];
   }
   for (const auto& [e, a] : external) req.external[e] = true;
-  step_of_node_.assign(g.nodes.size(), SIZE_MAX);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = *g.nodes[i];
     if (n.is_variable()) {
       SN_INTERNAL_ASSERT(req.external[g.row_ptr[i]], "GraphRunner: variable '", n.name, "' has no array");
       continue;
     }
-    step_of_node_[i] = req.steps.size();
     PlanRequest::Step s;
     for (const NodeEntry& in : n.inputs) s.inputs.push_back(static_cast<uint32_t>(g.entry(in)));
     for (size_t k = g.row_ptr[i]; k < g.row_ptr[i + 1]; ++k) s.outputs.push_back(static_cast<uint32_t>(k));
@@ -118,7 +116,12 @@ GraphRunner::GraphRunner(const IndexedGraph& g, const std::vector<Shape>& shapes
     }
     auto it = external.find(e);
     if (it == external.end()) continue;  // an entry no step writes or reads
-    values_[e] = it->second;
+    const NDArray& a = it->second;
+    SN_CHECK_SHAPE(a.shape() == shapes[e] && static_cast<int>(a.dtype()) == dtypes[e] && a.device() == device,
+                   "GraphRunner: the array bound to entry ", e, " has shape ", a.shape(), ", dtype ", a.dtype(),
+                   " and device ", a.device(), " but the graph computes shape ", shapes[e], ", dtype ",
+                   static_cast<DType>(dtypes[e]), " on ", device);
+    values_[e] = a;
     values_[e].ensure_allocated();
   }
 

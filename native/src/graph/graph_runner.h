@@ -44,9 +44,10 @@ struct RunnerOptions {
 // (kTinyOpElements) are bulked into one engine op, and steps that draw random
 // numbers are pushed with the (seed, sequence) key of their turn. Errors in a
 // kernel poison what it writes, as any engine op. Variables' entries, and any
-// other entry given in `external`, live in the caller's arrays. Bad graphs
-// (an op without a kernel for the device, an unsupported dtype, a custom
-// function) are refused at build, naming the node.
+// other entry given in `external`, live in the caller's arrays, which must
+// have exactly the entry's shape, dtype and device (a kernel writes the
+// inferred shape). Bad graphs (an op without a kernel for the device, an
+// unsupported dtype, a custom function) are refused at build, naming the node.
 class GraphRunner {
  public:
   // `graph`: the nodes in execution order (variables included); `shapes`/`dtypes`: per entry, all
@@ -60,8 +61,6 @@ class GraphRunner {
   GraphRunner& operator=(const GraphRunner&) = delete;
 
   size_t num_steps() const noexcept;
-  // The step that runs node `node` (an op node of the graph), or SIZE_MAX for a variable.
-  size_t step_of(size_t node) const noexcept { return step_of_node_[node]; }
   // Pushes steps [begin, end).
   void run(size_t begin, size_t end, bool is_train);
   // The array of entry `e` (a view of its buffer, or the caller's array).
@@ -72,7 +71,6 @@ class GraphRunner {
  private:
   struct State;
   std::shared_ptr<State> state_;
-  std::vector<size_t> step_of_node_;
   std::vector<NDArray> values_;
   MemoryPlan plan_;
   std::shared_ptr<BufferPool> pool_;
