@@ -28,28 +28,19 @@ void check_arrays(const char* what, const std::vector<NDArray>& arrays, const st
   }
 }
 
-std::unordered_map<Node*, NodePtr> owners_of(std::span<const NodeEntry> heads, const std::vector<Node*>& order) {
-  std::unordered_map<Node*, NodePtr> owner;
-  for (const NodeEntry& h : heads)
-    if (h.node) owner[h.node.get()] = h.node;
-  for (Node* n : order)
-    for (const NodeEntry& in : n->inputs) owner[in.node.get()] = in.node;
-  return owner;
-}
-
-// Forward nodes first, each part in topological order (forward nodes never read backward ones).
-std::vector<Node*> forward_first(std::vector<Node*> order, const std::unordered_set<const Node*>& forward) {
-  std::stable_partition(order.begin(), order.end(), [&](Node* n) { return forward.count(n) > 0; });
-  return order;
-}
-
 }  // namespace
+
+void Executor::check_shared(const Executor* shared, const Device& device, const char* what) {
+  if (shared != nullptr)
+    SN_CHECK(shared->device_ == device, what, ": the shared executor runs on ", shared->device_, ", not on ", device);
+}
 
 std::unique_ptr<Executor> Executor::bind(const Symbol& symbol, const Device& device, std::vector<NDArray> args,
                                          std::vector<NDArray> grads, std::vector<GradReq> reqs,
                                          std::vector<NDArray> aux, const Executor* shared,
                                          const ExecutorOptions& options) {
   SN_CHECK(!symbol.outputs.empty(), "Bind: the symbol has no outputs");
+  check_shared(shared, device, "Bind");
   std::unique_ptr<Executor> ex(new Executor());
   ex->symbol_ = symbol;
   ex->device_ = device;
@@ -79,8 +70,6 @@ std::unique_ptr<Executor> Executor::bind(const Symbol& symbol, const Device& dev
     SN_CHECK(!grads[i].same_chunk(args[i]), "Bind: the gradient of '", ex->arg_names_[i],
              "' shares memory with the argument itself");
   }
-  if (shared != nullptr)
-    SN_CHECK(shared->device_ == device, "Bind: the shared executor runs on ", shared->device_, ", not on ", device);
   ex->args_ = std::move(args);
   ex->grads_ = std::move(grads);
   ex->reqs_ = std::move(reqs);
@@ -117,7 +106,7 @@ void Executor::build(const Executor* shared) {
                      " of node '", fg.nodes[i]->name, "' from the bound arrays (shape ", fshapes[k], ")");
 
   // The gradient graph.
-  const auto fowner = owners_of(heads, fwd_order);
+  const auto fowner = node_owners(heads, fwd_order);
   std::unordered_map<std::string, NodePtr> variables;
   for (Node* n : fwd_order)
     if (n->is_variable()) variables.emplace(n->name, fowner.at(n));
@@ -167,16 +156,17 @@ void Executor::build(const Executor* shared) {
     }
   }
 
-  // The whole graph, forward nodes first; mirroring adds backward copies of cheap forward nodes.
-  std::vector<Node*> order = forward_first(topo_sort(all_heads), forward);
+  // The whole graph: topo_sort visits the outputs first, so the forward nodes come first, in their own order
+  // (Forward runs that prefix); mirroring adds backward copies of cheap forward nodes.
+  std::vector<Node*> order = topo_sort(all_heads);
   if (options_.mirror && has_gradient_) {
     std::vector<Node*> backward(order.begin() + static_cast<ptrdiff_t>(fwd_order.size()), order.end());
     mirror_copies_ = mirror_forward_values(backward, forward);
-    order = forward_first(topo_sort(all_heads), forward);
+    order = topo_sort(all_heads);
   }
   const IndexedGraph g(order);
   for (size_t i = 0; i < fwd_order.size(); ++i)
-    SN_INTERNAL_ASSERT(g.nodes[i] == fwd_order[i], "Bind: the forward nodes moved in the execution order");
+    SN_INTERNAL_ASSERT(g.nodes[i] == fwd_order[i], "Bind: the forward nodes are not the prefix of the order");
   std::vector<Shape> shapes(g.num_entries(), Shape::unknown());
   std::vector<int> types(g.num_entries(), -1);
   for (size_t i = 0; i < fwd_order.size(); ++i)
@@ -186,6 +176,7 @@ void Executor::build(const Executor* shared) {
     }
   std::unordered_map<size_t, NDArray> external;
   head_grads_.assign(heads.size(), NDArray());
+  head_grad_ones_.assign(heads.size(), false);
   for (size_t j = 0; j < head_grad_vars.size(); ++j) {
     auto it = g.id.find(head_grad_vars[j].get());
     if (it == g.id.end()) continue;  // no gradient reads this output's gradient (a loss output)
@@ -193,6 +184,7 @@ void Executor::build(const Executor* shared) {
     shapes[e] = fshapes[fg.entry(heads[j])];
     types[e] = ftypes[fg.entry(heads[j])];
     head_grads_[j] = NDArray::empty(shapes[e], static_cast<DType>(types[e]), device_);
+    head_grad_ones_[j] = false;
     external.emplace(e, head_grads_[j]);
   }
   for (const auto& [entry, array] : external_entries) {
@@ -215,7 +207,6 @@ void Executor::build(const Executor* shared) {
                          " of node '", n.name, "' (", n.is_variable() ? "variable" : n.attrs.op->name,
                          ") was not inferred: ", shapes[k]);
   }
-  // A gradient written straight into the caller's array must have its shape (inference checked it).
   std::vector<size_t> keep;
   for (const NodeEntry& h : heads) keep.push_back(g.entry(h));
 
@@ -225,23 +216,10 @@ void Executor::build(const Executor* shared) {
   for (size_t i = 0; i < fwd_order.size(); ++i)
     if (!g.nodes[i]->is_variable()) ++forward_steps_;
   for (size_t e : keep) outputs_.push_back(runner_->value(e));
-
-  // One line per step, for debug_string.
-  const MemoryPlan& plan = runner_->plan();
-  auto entry_text = [&](size_t e) {
-    const int b = plan.block[e];
-    return str(shapes[e], b == MemoryPlan::kExternal ? std::string(" [bound]") : str(" [buf ", b, "]"));
-  };
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const Node& n = *g.nodes[i];
-    if (n.is_variable()) continue;
-    std::string line = str(i < fwd_order.size() ? "forward " : "backward ", n.name.empty() ? "(unnamed)" : n.name, " (",
-                           n.attrs.op->name, "):");
-    for (size_t k = 0; k < n.inputs.size(); ++k) line += str(k ? ", " : " ", entry_text(g.entry(n.inputs[k])));
-    line += " ->";
-    for (size_t k = g.row_ptr[i]; k < g.row_ptr[i + 1]; ++k) line += str(k > g.row_ptr[i] ? ", " : " ", entry_text(k));
-    step_text_.push_back(std::move(line));
-  }
+  // Kept for debug_string, which is built only when asked for.
+  const auto owner = node_owners(all_heads, order);
+  for (Node* n : order) nodes_.push_back(owner.at(n));
+  shapes_ = std::move(shapes);
 }
 
 void Executor::forward(bool is_train) {
@@ -260,13 +238,15 @@ void Executor::backward(std::span<const NDArray> head_grads, bool is_train) {
   for (size_t j = 0; j < head_grads_.size(); ++j) {
     if (head_grads_[j].is_none()) continue;  // nothing reads it
     if (head_grads.empty() || head_grads[j].is_none()) {
-      fill(head_grads_[j], 1);
+      if (!head_grad_ones_[j]) fill(head_grads_[j], 1);  // once, until a given gradient replaces the ones
+      head_grad_ones_[j] = true;
       continue;
     }
     const NDArray& hg = head_grads[j];
     SN_CHECK_SHAPE(hg.shape() == outputs_[j].shape(), "Executor.Backward: head gradient ", j, " (",
                    output_names_[j], ") has shape ", hg.shape(), " but the output has shape ", outputs_[j].shape());
     copy(hg, head_grads_[j]);
+    head_grad_ones_[j] = false;
   }
   runner_->run(forward_steps_, runner_->num_steps(), is_train);
   for (size_t i : unreached_writes_) fill(grads_[i], 0);
@@ -278,7 +258,24 @@ std::string Executor::debug_string() const {
                       p.block_bytes.size(), " buffers, planned ", p.planned_bytes, " bytes, liveness lower bound ",
                       p.lower_bound_bytes, " bytes, unshared ", p.unshared_bytes, " bytes, ", p.inplace_pairs,
                       " in place\n");
-  for (const std::string& line : step_text_) s += line + "\n";
+  std::vector<Node*> order;
+  for (const NodePtr& n : nodes_) order.push_back(n.get());
+  const IndexedGraph g(std::move(order));
+  auto entry_text = [&](size_t e) {
+    const int b = p.block[e];
+    return str(shapes_[e], b == MemoryPlan::kExternal ? std::string(" [bound]") : str(" [buf ", b, "]"));
+  };
+  size_t step = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = *g.nodes[i];
+    if (n.is_variable()) continue;
+    s += str(step++ < forward_steps_ ? "forward " : "backward ", n.name.empty() ? "(unnamed)" : n.name, " (",
+             n.attrs.op->name, "):");
+    for (size_t k = 0; k < n.inputs.size(); ++k) s += str(k ? ", " : " ", entry_text(g.entry(n.inputs[k])));
+    s += " ->";
+    for (size_t k = g.row_ptr[i]; k < g.row_ptr[i + 1]; ++k) s += str(k > g.row_ptr[i] ? ", " : " ", entry_text(k));
+    s += "\n";
+  }
   return s;
 }
 
@@ -286,6 +283,7 @@ std::unique_ptr<Executor> Executor::simple_bind(const Symbol& symbol, const Devi
                                                 const std::map<std::string, Shape>& shapes,
                                                 const std::map<std::string, int>& dtypes, std::vector<GradReq> reqs,
                                                 const Executor* shared, const ExecutorOptions& options) {
+  check_shared(shared, device, "SimpleBind");
   const ShapeInference si = infer_shape(symbol, shapes);
   const std::vector<std::string> arg_names = symbol.list_arguments(), aux_names = symbol.list_auxiliary_states();
   std::vector<std::string> unknown;

@@ -71,6 +71,8 @@ class Executor {
   const std::vector<NDArray>& aux() const noexcept { return aux_; }
   const std::vector<NDArray>& outputs() const noexcept { return outputs_; }
   const MemoryPlan& plan() const noexcept { return runner_->plan(); }
+  // Bytes of the buffers behind the plan (shared with the executors bound with this one as `shared`).
+  size_t buffer_bytes() const noexcept { return runner_->pool()->bytes(); }
   size_t num_forward_steps() const noexcept { return forward_steps_; }
   size_t num_steps() const noexcept { return runner_->num_steps(); }
   size_t cse_merged() const noexcept { return cse_merged_; }
@@ -81,6 +83,7 @@ class Executor {
 
  private:
   Executor() = default;
+  static void check_shared(const Executor* shared, const Device& device, const char* what);
   void build(const Executor* shared);
 
   Symbol symbol_;
@@ -90,7 +93,9 @@ class Executor {
   std::vector<NDArray> args_, grads_, aux_, outputs_;
   std::vector<GradReq> reqs_;
   std::vector<NDArray> head_grads_;   // one per output (none where no gradient reads it)
-  std::vector<std::string> step_text_;
+  std::vector<bool> head_grad_ones_;  // the head gradient holds the ones a Backward without one filled in
+  std::vector<NodePtr> nodes_;        // the executed graph in order, and each entry's shape (debug_string)
+  std::vector<Shape> shapes_;
   std::unique_ptr<GraphRunner> runner_;
   size_t forward_steps_ = 0;
   size_t cse_merged_ = 0, mirror_copies_ = 0;
