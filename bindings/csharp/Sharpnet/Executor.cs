@@ -17,21 +17,29 @@ namespace Sharpnet;
 public sealed record MemoryPlan(long PlannedBytes, long LowerBoundBytes, long UnsharedBytes, long Buffers, long InPlacePairs,
                                 long Steps, long ForwardSteps, long CseMerged, long MirrorCopies);
 
-/// <summary>How an executor plans and runs its graph (the defaults are MXNet's).</summary>
+/// <summary>How an executor plans and runs its graph (the defaults are the native library's, which are MXNet's).</summary>
 public sealed record ExecutorOptions
 {
+    private static readonly Interop.ExecutorOptions s_native = NativeDefaults();
+
+    private static Interop.ExecutorOptions NativeDefaults()
+    {
+        NativeStatus.Check(Native.sn_executor_default_options(out Interop.ExecutorOptions o));
+        return o;
+    }
+
     /// <summary>Merge identical subexpressions.</summary>
-    public bool CommonSubexpressionElimination { get; init; } = true;
+    public bool CommonSubexpressionElimination { get; init; } = s_native.Cse != 0;
     /// <summary>Recompute cheap forward values in backward instead of keeping them (MXNET_BACKWARD_DO_MIRROR).</summary>
-    public bool Mirror { get; init; }
+    public bool Mirror { get; init; } = s_native.Mirror != 0;
     /// <summary>Let an output take its input's buffer where the operator allows it.</summary>
-    public bool InPlace { get; init; } = true;
+    public bool InPlace { get; init; } = s_native.Inplace != 0;
     /// <summary>Reuse the buffers of values no longer needed; false gives every value its own buffer.</summary>
-    public bool ShareMemory { get; init; } = true;
+    public bool ShareMemory { get; init; } = s_native.ShareMemory != 0;
     /// <summary>Buffer reuse size range (MXNET_EXEC_MATCH_RANGE).</summary>
-    public int MatchRange { get; init; } = 16;
+    public int MatchRange { get; init; } = s_native.MatchRange;
     /// <summary>Runs of tiny operators pushed as one engine operation (1: none).</summary>
-    public int BulkMax { get; init; } = 15;
+    public int BulkMax { get; init; } = s_native.BulkMax;
 
     internal Interop.ExecutorOptions ToNative()
     {
@@ -143,10 +151,10 @@ public sealed class Executor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(args);
         IReadOnlyList<string> argNames = symbol.ListArguments(), auxNames = symbol.ListAuxiliaryStates();
-        CheckNames("args", args.Keys, argNames, symbol);
-        if (argsGrad is not null) CheckNames("argsGrad", argsGrad.Keys, argNames, symbol);
-        if (gradReqs is not null) CheckNames("gradReqs", gradReqs.Keys, argNames, symbol);
-        if (auxStates is not null) CheckNames("auxStates", auxStates.Keys, auxNames, symbol);
+        CheckNames("args", args.Keys, argNames);
+        if (argsGrad is not null) CheckNames("argsGrad", argsGrad.Keys, argNames);
+        if (gradReqs is not null) CheckNames("gradReqs", gradReqs.Keys, argNames);
+        if (auxStates is not null) CheckNames("auxStates", auxStates.Keys, auxNames);
         var argArrays = new NDArray[argNames.Count];
         var gradArrays = new NDArray?[argNames.Count];
         var reqs = new GradReq[argNames.Count];
@@ -183,7 +191,7 @@ public sealed class Executor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(shapes);
         IReadOnlyList<string> argNames = symbol.ListArguments();
-        if (gradReqs is not null) CheckNames("gradReqs", gradReqs.Keys, argNames, symbol);
+        if (gradReqs is not null) CheckNames("gradReqs", gradReqs.Keys, argNames);
         var reqs = argNames.Select(n => gradReqs is not null && gradReqs.TryGetValue(n, out var r) ? r : gradReq).ToArray();
         var (names, dims, ndims) = ShapeLists(shapes, "SimpleBind");
         var typeEntries = (types ?? new Dictionary<string, DType>()).ToArray();
@@ -205,7 +213,7 @@ public sealed class Executor : IDisposable
                 entries.SelectMany(e => e.Value.ToArray()).ToArray(), entries.Select(e => e.Value.NDim).ToArray());
     }
 
-    private static void CheckNames(string what, IEnumerable<string> given, IReadOnlyList<string> known, Symbol symbol)
+    private static void CheckNames(string what, IEnumerable<string> given, IReadOnlyList<string> known)
     {
         foreach (string name in given)
             if (!known.Contains(name))

@@ -91,6 +91,9 @@ public class ExecutorTests
         using var planned = net.SimpleBind(Context.Cpu(), shapes);
         using var unshared = net.SimpleBind(Context.Cpu(), shapes, options: new ExecutorOptions { ShareMemory = false, InPlace = false, BulkMax = 1 });
         using var mirrored = net.SimpleBind(Context.Cpu(), shapes, options: new ExecutorOptions { Mirror = true });
+        // The defaults come from the native library (MXNet's).
+        Assert.That(new ExecutorOptions(), Is.EqualTo(new ExecutorOptions
+            { CommonSubexpressionElimination = true, Mirror = false, InPlace = true, ShareMemory = true, MatchRange = 16, BulkMax = 15 }));
         Assert.That(planned.MemoryPlan.PlannedBytes, Is.LessThan(unshared.MemoryPlan.PlannedBytes));
         Assert.That(unshared.MemoryPlan.PlannedBytes, Is.EqualTo(unshared.MemoryPlan.UnsharedBytes));
         Assert.That(mirrored.MemoryPlan.MirrorCopies, Is.GreaterThan(0));
